@@ -1,0 +1,137 @@
+// Package cli implements trailwatch's commands: one file per command, each an
+// options struct plus a run function, with I/O streams injected so tests can
+// capture output.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+)
+
+// Streams are the standard streams a command uses.
+type Streams struct {
+	In       io.Reader
+	Out      io.Writer
+	Err      io.Writer
+	ErrIsTTY bool // progress is drawn only on a terminal
+}
+
+// exitError carries a specific exit status out of a command.
+type exitError struct {
+	code int
+	err  error // nil: the command already reported; just exit
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// usageError marks a command-line mistake (exit status 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Exit statuses shared by all commands; match follows grep.
+const (
+	exitOK      = 0
+	exitNoMatch = 1
+	exitError2  = 2
+)
+
+// Execute runs trailwatch with args (without the program name) and returns
+// the process exit status.
+func Execute(ctx context.Context, args []string, s Streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(s.Err, "trailwatch: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything else is a usage problem (unknown flag, missing argument) or
+	// an input error: both exit 2, the message names what was wrong.
+	msg := err.Error()
+	fmt.Fprintf(s.Err, "trailwatch: %s\n", msg)
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsage(msg) {
+		fmt.Fprintf(s.Err, "Run 'trailwatch %s --help' for usage.\n", commandPath(root, args))
+	}
+	return exitError2
+}
+
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "bad flag syntax"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandPath names the subcommand args were aimed at, for the help hint.
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == root {
+		return ""
+	}
+	return strings.TrimPrefix(c.CommandPath(), root.Name()+" ")
+}
+
+func newRootCmd(s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trailwatch",
+		Short: "Answer who did what in AWS CloudTrail logs, and whether to wake someone",
+		Long: `trailwatch reads AWS CloudTrail logs in any shape (S3 delivery files, pasted
+events, JSON Lines, CloudWatch Logs subscription payloads, EventBridge events)
+and evaluates CloudWatch Logs filter patterns over them, locally and fast.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{err: err}
+	})
+	root.AddCommand(newMatchCmd(s))
+	return root
+}
+
+// lockedWriter serialises writes from several goroutines (error reports
+// arrive from the directory walker and the workers).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// StdStreams returns the process's standard streams.
+func StdStreams() Streams {
+	isTTY := false
+	if fi, err := os.Stderr.Stat(); err == nil {
+		isTTY = fi.Mode()&os.ModeCharDevice != 0
+	}
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrIsTTY: isTTY}
+}

@@ -1,0 +1,112 @@
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Decompress returns a reader of r's content, gunzipped when it starts with
+// the gzip magic number (detected by content, not by file name). Close the
+// returned closer when done; it does not close r.
+func Decompress(r io.Reader) (io.Reader, io.Closer, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, nil, fmt.Errorf("read: %w", err)
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gzip: %w", err)
+		}
+		return &gzipErrReader{zr: zr}, zr, nil
+	}
+	return br, io.NopCloser(nil), nil
+}
+
+// Reader opens inputs one after another for one worker, reusing its read
+// buffer, gzip state and Decoder across inputs.
+type Reader struct {
+	br  *bufio.Reader
+	zr  *gzip.Reader
+	gz  gzipErrReader
+	dec *Decoder
+}
+
+// Open prepares to read src, gunzipping it when it starts with the gzip
+// magic number. The returned reader is valid until the next call to Open.
+func (r *Reader) Open(src io.Reader) (io.Reader, error) {
+	if r.br == nil {
+		r.br = bufio.NewReaderSize(src, 64<<10)
+	} else {
+		r.br.Reset(src)
+	}
+	magic, err := r.br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return r.br, nil
+	}
+	if r.zr == nil {
+		r.zr, err = gzip.NewReader(r.br)
+	} else {
+		err = r.zr.Reset(r.br)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	r.gz.zr = r.zr
+	return &r.gz, nil
+}
+
+// Decoder opens src and returns a Decoder for it (see Open).
+func (r *Reader) Decoder(src io.Reader, name string) (*Decoder, error) {
+	plain, err := r.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	if r.dec == nil {
+		r.dec = NewDecoder(plain, name)
+	} else {
+		r.dec.Reset(plain, name)
+	}
+	return r.dec, nil
+}
+
+// gzipErrReader prefixes decompression errors with "gzip:" so a truncated or
+// corrupt file says what failed.
+type gzipErrReader struct {
+	zr *gzip.Reader
+}
+
+func (g *gzipErrReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("gzip: %w", err)
+	}
+	return n, err
+}
+
+// gunzipAll decompresses a small in-memory gzip payload, refusing to expand
+// it beyond limit bytes.
+func gunzipAll(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	defer zr.Close()
+	var out bytes.Buffer
+	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("gzip: payload expands beyond %d bytes", limit)
+	}
+	return out.Bytes(), nil
+}

@@ -1,0 +1,130 @@
+// Package source finds where records come from — files, directory trees in
+// the CloudTrail S3 delivery layout, stdin — and processes inputs on several
+// workers while handing results on in input order.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Input is one stream to read: a file or stdin.
+type Input struct {
+	// Name is the path as given or found; "-" is stdin.
+	Name string
+	// Explicit is true when the user named this input, false when it was
+	// found by walking a directory. Inputs found by walking that turn out not
+	// to be CloudTrail are skipped with a notice instead of an error.
+	Explicit bool
+	stdin    io.Reader
+}
+
+// Open opens the input. The caller closes it.
+func (in Input) Open() (io.ReadCloser, error) {
+	if in.Name == "-" {
+		return io.NopCloser(in.stdin), nil
+	}
+	f, err := os.Open(in.Name)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", in.Name, err)
+	}
+	return f, nil
+}
+
+// Skipped names directories whose files are never log records.
+func skippedDir(name string) (string, bool) {
+	switch name {
+	case "CloudTrail-Digest":
+		return "CloudTrail digest files", true
+	}
+	return "", strings.HasPrefix(name, ".") && name != "." && name != ".."
+}
+
+// Walk sends every input named by args to out in a stable order: files as
+// given, directories walked recursively in lexical order, "-" as stdin.
+// Problems with one argument (a missing path) are reported through report
+// and the rest continue; notices say what was skipped on purpose.
+func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input, report func(error), notice func(string)) {
+	defer close(out)
+	send := func(in Input) bool {
+		select {
+		case out <- in:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, arg := range args {
+		if arg == "-" {
+			if !send(Input{Name: "-", Explicit: true, stdin: stdin}) {
+				return
+			}
+			continue
+		}
+		if strings.HasPrefix(arg, "s3://") {
+			report(fmt.Errorf("read %s: reading S3 directly is not supported yet; copy the objects locally (aws s3 sync) and pass the directory", arg))
+			continue
+		}
+		st, err := os.Stat(arg)
+		if err != nil {
+			report(fmt.Errorf("read %s: %w", arg, unwrapPathErr(err)))
+			continue
+		}
+		if !st.IsDir() {
+			if !send(Input{Name: arg, Explicit: true}) {
+				return
+			}
+			continue
+		}
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				report(fmt.Errorf("read %s: %w", path, unwrapPathErr(err)))
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if d.IsDir() {
+				if path == arg {
+					return nil
+				}
+				if why, skip := skippedDir(d.Name()); skip {
+					if why != "" {
+						notice(fmt.Sprintf("%s: skipped: %s", path, why))
+					}
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") || !d.Type().IsRegular() {
+				return nil
+			}
+			if !send(Input{Name: path}) {
+				return ctx.Err()
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			report(fmt.Errorf("walk %s: %w", arg, err))
+		}
+	}
+}
+
+// unwrapPathErr drops the *fs.PathError wrapper, whose path the caller
+// already names.
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
