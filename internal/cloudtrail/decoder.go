@@ -303,10 +303,10 @@ func (d *Decoder) handleValue(raw []byte, spaced bool, off int64) (*Record, erro
 		d.compact = appendCompact(d.compact[:0], raw)
 		text = d.compact
 	}
-	v, err := d.parser.ParseBytes(text)
+	v, err := d.parse(text)
 	if err != nil {
 		d.index++
-		return nil, d.recordErr(off, fmt.Errorf("invalid JSON: %w", err))
+		return nil, d.recordErr(off, err)
 	}
 	if isRecord(v) {
 		d.index++
@@ -430,9 +430,9 @@ func (d *Decoder) emit(raw []byte, spaced bool, off int64) (*Record, error) {
 		d.compact = appendCompact(d.compact[:0], raw)
 		raw = d.compact
 	}
-	v, err := d.parser.ParseBytes(raw)
+	v, err := d.parse(raw)
 	if err != nil {
-		return nil, d.recordErr(off, fmt.Errorf("invalid JSON: %w", err))
+		return nil, d.recordErr(off, err)
 	}
 	if !isRecord(v) {
 		return nil, d.recordErr(off, fmt.Errorf("%w: object has no eventTime/eventName", ErrNotCloudTrail))
@@ -440,6 +440,22 @@ func (d *Decoder) emit(raw []byte, spaced bool, off int64) (*Record, error) {
 	d.records++
 	d.rec = Record{Raw: raw, JSON: v, Index: d.index, Offset: off}
 	return &d.rec, nil
+}
+
+// parse parses one compact record. Line breaks left in compact text can
+// only sit inside strings, where JSON forbids them raw; rejecting them keeps
+// every record one line, as CloudWatch Logs stores it.
+func (d *Decoder) parse(text []byte) (*fastjson.Value, error) {
+	v, err := d.parser.ParseBytes(text)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	for _, c := range []byte{'\n', '\r'} { // two IndexByte scans are SIMD-fast; IndexAny is not
+		if i := bytes.IndexByte(text, c); i >= 0 {
+			return nil, fmt.Errorf("invalid JSON: raw line break inside a string at byte %d of the record", i)
+		}
+	}
+	return v, nil
 }
 
 // isRecord reports whether v looks like a CloudTrail event rather than an
