@@ -124,6 +124,7 @@ func runMatch(ctx context.Context, o *matchOptions, s Streams) error {
 		out.WriteString("{\n    \"matches\": [")
 	}
 	var num []byte
+	prog := newProgress(s)
 	source.Ordered(ctx, inputs, o.workers,
 		func(ctx context.Context, in source.Input, send func(*matchBatch)) {
 			matchInput(ctx, o, in, send)
@@ -161,11 +162,14 @@ func runMatch(ctx context.Context, o *matchOptions, s Streams) error {
 			}
 			fileEvents += b.events
 			total += b.events
+			prog.update(0, total, matched)
 		},
 		func(source.Input) {
 			base += fileEvents
 			fileEvents = 0
+			prog.update(1, total, matched)
 		})
+	prog.done()
 	if o.format == "aws" {
 		if matched > 0 {
 			out.WriteString("\n    ]\n}\n")
