@@ -111,6 +111,10 @@ and evaluates CloudWatch Logs filter patterns over them, locally and fast.`,
 		return &usageError{err: err}
 	})
 	root.AddCommand(newMatchCmd(s))
+	root.AddCommand(newActorsCmd(s))
+	root.AddCommand(newWhoisCmd(s))
+	root.AddCommand(newScanCmd(s))
+	root.AddCommand(newRulesCmd(s))
 	return root
 }
 

@@ -1,0 +1,139 @@
+package identity
+
+import (
+	"fmt"
+	"strings"
+)
+
+// rootOrigin returns p as an origin when p is its own origin: an IAM user,
+// root, an Identity Center user, a SAML or web identity subject, an AWS
+// service, a directory user. iss is what p was issuing, when p is the
+// caller of a credential-issuing event (it tells a SAML sign-in through
+// IAM Identity Center from other SAML federation).
+func rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
+	switch p.Type {
+	case TypeIAMUser:
+		if p.ARN == "" && p.UserName == "" {
+			return Origin{}, "", false // hidden: a failed sign-in
+		}
+		return Origin{Type: TypeIAMUser, ARN: p.ARN, Name: p.UserName, AccountID: p.AccountID, ID: p.PrincipalID},
+			"userIdentity.type IAMUser: the IAM user is the origin", true
+	case TypeRoot:
+		return Origin{Type: TypeRoot, ARN: p.ARN, Name: p.UserName, AccountID: p.AccountID},
+			"userIdentity.type Root: the account's root user is the origin", true
+	case TypeSAMLUser:
+		o := Origin{Type: TypeSAMLUser, Name: p.UserName, ID: p.PrincipalID, Provider: p.IdentityProvider}
+		if iss != nil {
+			if o.Name == "" {
+				o.Name = iss.Subject
+			}
+			if iss.Provider != "" {
+				o.Provider = iss.Provider
+			}
+			if ps, ok := ssoIssuance(iss); ok {
+				o.Type, o.PermissionSet = TypeIdentityCenterUser, ps
+				return o, fmt.Sprintf("AssumeRoleWithSAML into IAM Identity Center role %s: the SAML subject %q is the Identity Center user", iss.RoleName, o.Name), true
+			}
+		}
+		return o, fmt.Sprintf("userIdentity.type SAMLUser: the SAML subject %q is the origin", o.Name), true
+	case TypeWebIdentityUser:
+		o := Origin{Type: TypeWebIdentityUser, Name: p.UserName, ID: p.PrincipalID, Provider: p.IdentityProvider}
+		if iss != nil && o.Name == "" {
+			o.Name = iss.Subject
+		}
+		if iss != nil && o.Provider == "" {
+			o.Provider = iss.Provider
+		}
+		return o, fmt.Sprintf("userIdentity.type WebIdentityUser: the token's subject %q is the origin", o.Name), true
+	case TypeIdentityCenterUser:
+		return identityCenterOrigin(p), "userIdentity.onBehalfOf: the IAM Identity Center user is the origin", true
+	case TypeAWSService:
+		return Origin{Type: TypeAWSService, Name: p.InvokedBy, AccountID: p.AccountID},
+			fmt.Sprintf("userIdentity.invokedBy %s: an AWS service acted on its own", p.InvokedBy), true
+	case TypeDirectory:
+		name := p.UserName
+		if name == "" {
+			name = p.PrincipalID
+		}
+		return Origin{Type: TypeDirectory, ARN: p.ARN, Name: name, AccountID: p.AccountID, ID: p.PrincipalID},
+			"userIdentity.type Directory: the directory user is the origin", true
+	case TypeUnknown:
+		if p.IdentityCenterUserID != "" {
+			return identityCenterOrigin(p), "userIdentity.onBehalfOf: the IAM Identity Center user is the origin", true
+		}
+		if p.UserName != "" {
+			return Origin{Type: TypeUnknown, ARN: p.ARN, Name: p.UserName, AccountID: p.AccountID, ID: p.PrincipalID},
+				"userIdentity.type Unknown with userName: the user named is the origin", true
+		}
+	}
+	return Origin{}, "", false
+}
+
+func identityCenterOrigin(p *Principal) Origin {
+	name := p.UserName
+	if name == "" {
+		name = p.IdentityCenterUserID
+	}
+	return Origin{Type: TypeIdentityCenterUser, Name: name, AccountID: p.AccountID,
+		ID: p.IdentityCenterUserID, Provider: p.IdentityStoreARN}
+}
+
+// ssoIssuance reports credentials issued for an IAM Identity Center role,
+// and its permission set.
+func ssoIssuance(iss *Issuance) (string, bool) {
+	if ps, ok := permissionSet(iss.RoleName); ok {
+		return ps, true
+	}
+	if ps, ok := permissionSet(resourceName(iss.ARN)); ok {
+		return ps, true
+	}
+	if role, _, ok := assumedRoleParts(iss.ARN); ok {
+		return permissionSet(role)
+	}
+	return "", strings.Contains(iss.Provider, "saml-provider/AWSSSO_")
+}
+
+// fallback names the origin behind p, a session whose issuing event is not
+// in the input (or not within the reorder window), from what its own
+// record says. si is the source identity found anywhere on the chain.
+func fallback(p *Principal, si string) (Origin, Method, string) {
+	switch {
+	case p.Type == TypeFederatedUser && p.IssuerARN != "":
+		t := p.IssuerType
+		if t == "" {
+			t = TypeIAMUser
+		}
+		return Origin{Type: t, ARN: p.IssuerARN, Name: p.IssuerName, AccountID: p.IssuerAccountID, ID: p.IssuerPrincipalID},
+			MethodDirect, "sessionContext.sessionIssuer of a federated user names who called GetFederationToken"
+	case p.PermissionSet != "" && p.SessionName != "":
+		return Origin{Type: TypeIdentityCenterUser, Name: p.SessionName, AccountID: p.AccountID, PermissionSet: p.PermissionSet},
+			MethodIdentityCenter, fmt.Sprintf("role %s is IAM Identity Center's for permission set %s; Identity Center sets the session name to the user's name %q", p.RoleName, p.PermissionSet, p.SessionName)
+	case si != "":
+		return Origin{Type: "SourceIdentity", Name: si},
+			MethodSourceIdentity, fmt.Sprintf("sessionContext.sourceIdentity %q, set when the role was first assumed and kept through role chains", si)
+	case p.EC2RoleDelivery != "":
+		return Origin{Type: TypeAWSService, Name: "ec2.amazonaws.com", ID: p.SessionName, AccountID: p.AccountID},
+			MethodSessionName, fmt.Sprintf("sessionContext.ec2RoleDelivery %s: instance profile credentials delivered by EC2 to %s (the session name)", p.EC2RoleDelivery, p.SessionName)
+	case p.WebIdentityProvider != "":
+		return Origin{Type: TypeWebIdentityUser, Name: p.SessionName, Provider: p.WebIdentityProvider, AccountID: p.AccountID},
+			MethodSessionName, fmt.Sprintf("sessionContext.webIdFederationData: web identity from %s; only the session name %q names the user", p.WebIdentityProvider, p.SessionName)
+	case (p.Type == TypeAssumedRole || p.Type == TypeRole) && p.SessionName != "" && !generatedSessionName(p.SessionName):
+		return Origin{Type: p.Type, ARN: p.ARN, Name: p.SessionName, AccountID: p.AccountID},
+			MethodSessionName, fmt.Sprintf("only the role session name %q, chosen by whoever assumed the role, names the origin", p.SessionName)
+	case p.Type == TypeAWSAccount:
+		return Origin{Type: TypeAWSAccount, AccountID: p.AccountID, ID: p.PrincipalID},
+			MethodUnresolved, fmt.Sprintf("userIdentity.type AWSAccount: a principal (%s) of account %s; that account's own copy of the event is not in the input", p.PrincipalID, p.AccountID)
+	}
+	name := p.SessionName
+	if name == "" {
+		name = p.UserName
+	}
+	why := "nothing in the input names the origin"
+	if p.NameHidden {
+		name = hiddenName
+		why = "userName is " + hiddenName + ": CloudTrail hides the name of a failed sign-in"
+	} else if p.SessionName != "" {
+		why = fmt.Sprintf("the session name %q is generated by an SDK or service, not a person's name", p.SessionName)
+	}
+	return Origin{Type: p.Type, ARN: p.ARN, Name: name, AccountID: p.AccountID, ID: p.PrincipalID}, MethodUnresolved, why
+}
