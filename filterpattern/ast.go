@@ -316,3 +316,29 @@ func (f field) print(b *strings.Builder) {
 		b.WriteString(f.name)
 	}
 }
+
+// ReadsRoot reports whether a JSON pattern's selectors may read the top-level
+// key: a selector starting with $.key, or with the $.* wildcard. Callers use
+// it to build an Event.Extra only for the patterns that can see it.
+func (p *Pattern) ReadsRoot(key string) bool {
+	if p.kind != JSON || p.expr == nil {
+		return false
+	}
+	var walk func(e *expr) bool
+	walk = func(e *expr) bool {
+		if e.kind == exprCond {
+			if e.cond.sel == nil || len(e.cond.sel.segs) == 0 {
+				return false
+			}
+			g := e.cond.sel.segs[0]
+			return g.kind == segWildcard || (g.kind == segKey && g.key == key)
+		}
+		for _, x := range e.list {
+			if walk(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(p.expr)
+}

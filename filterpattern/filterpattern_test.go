@@ -418,3 +418,23 @@ func TestRegexPrefilter(t *testing.T) {
 		}
 	}
 }
+
+func TestReadsRoot(t *testing.T) {
+	for _, c := range []struct {
+		pattern string
+		want    bool
+	}{
+		{`{ $.trailwatch.origin.name = alice }`, true},
+		{`{ ($.eventName = X) || ($.trailwatch.method = key-chain) }`, true},
+		{`{ $.* = X }`, true},
+		{`{ $.eventName = X }`, false},
+		{`{ $.a.trailwatch = X }`, false},
+		{`trailwatch`, false},
+		{`[a, b = trailwatch]`, false},
+		{``, false},
+	} {
+		if got := mustParse(t, c.pattern).ReadsRoot("trailwatch"); got != c.want {
+			t.Errorf("%s: ReadsRoot = %v, want %v", c.pattern, got, c.want)
+		}
+	}
+}

@@ -40,7 +40,10 @@ type selector struct {
 func (s *selector) String() string {
 	var b strings.Builder
 	b.WriteByte('$')
-	for _, g := range s.segs {
+	for i, g := range s.segs {
+		if i == 0 && (g.kind == segIndex || g.kind == segWildIndex) {
+			b.WriteByte('.') // "$.[0]": selectors start with "$."
+		}
 		switch g.kind {
 		case segKey:
 			if g.bracket {

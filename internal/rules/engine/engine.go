@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/trailwatch/trailwatch/filterpattern"
 	"github.com/trailwatch/trailwatch/internal/alarm"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
@@ -28,6 +30,20 @@ import (
 // JSON as the "actor" of a match. internal/identity plugs in here; the
 // default, BasicActor, reports userIdentity as CloudTrail gives it.
 type ActorFunc func(rec *cloudtrail.Record) any
+
+// Describer is implemented by actors that can name themselves in one line
+// ("alice@example.com via AWSReservedSSO_Admin_…"); notifications carry
+// that line.
+type Describer interface{ Who() string }
+
+// ReservedRoot is the top-level JSON key under which patterns read what
+// trailwatch adds to an event ($.trailwatch.origin.name); the event text
+// term patterns see is never changed (docs/identity.md).
+const ReservedRoot = "trailwatch"
+
+// ExtraFunc returns the JSON object whose ReservedRoot key patterns read,
+// for one record. The value need only stay valid until the next call.
+type ExtraFunc func(rec *cloudtrail.Record) *fastjson.Value
 
 // Options configure a Program.
 type Options struct {
@@ -40,6 +56,10 @@ type Options struct {
 	From, To time.Time
 	// Actor describes the actor of matching events; nil is BasicActor.
 	Actor ActorFunc
+	// Extra supplies $.trailwatch for patterns that read it; nil means
+	// such selectors find nothing. It is called only when a pattern of
+	// the program reads the reserved root.
+	Extra ExtraFunc
 	// AccountID and Region appear in alarm notifications (AWSAccountId,
 	// AlarmArn, the subject's region name).
 	AccountID, Region string
@@ -99,6 +119,9 @@ type Notification struct {
 	EventID string        // set for subscription filters
 	Subject string
 	Message string // SNS alarm JSON, or the log event
+	// Actors names who caused it: the actor of a subscription filter's
+	// event, or of the matches an alarm evaluated when it went to ALARM.
+	Actors []string
 }
 
 // Program is a compiled rule set and its evaluation state. It is not safe
@@ -109,6 +132,8 @@ type Program struct {
 	filters []*filter
 	alarms  []*alarmRef
 	eng     *alarm.Engine
+
+	needsExtra bool // a pattern reads ReservedRoot
 
 	newest   time.Time // newest event time seen
 	released time.Time // output before this has been released
@@ -134,14 +159,26 @@ type filter struct {
 type dim struct{ name, ref string }
 
 type feedRef struct {
-	feed int
-	dims map[string]string // dimension values the alarm wants
+	feed  int
+	alarm int               // index in Program.alarms
+	dims  map[string]string // dimension values the alarm wants
 }
 
 type alarmRef struct {
 	def *rules.Alarm
 	idx int
+	// recent are the actors of the latest matches feeding the alarm, so
+	// that its notifications can say who caused them.
+	recent []actorAt
 }
+
+type actorAt struct {
+	t   time.Time
+	who string
+}
+
+// maxRecentActors bounds what an alarm remembers of who fed it.
+const maxRecentActors = 64
 
 // Compile parses every pattern of set and connects metric filters to the
 // alarms that watch their metrics. It fails on the first invalid rule,
@@ -203,13 +240,18 @@ func Compile(set *rules.Set, opts Options) (*Program, error) {
 		}
 		p.alarms = append(p.alarms, &alarmRef{def: a})
 	}
+	for _, f := range p.filters {
+		if f.pattern.ReadsRoot(ReservedRoot) {
+			p.needsExtra = true
+		}
+	}
 	return p, nil
 }
 
 // start creates the alarm engine: the alarms exist from t on.
 func (p *Program) start(t time.Time) {
 	p.eng = alarm.NewEngine(t)
-	for _, ar := range p.alarms {
+	for ai, ar := range p.alarms {
 		cfg, _ := rules.AlarmConfig(ar.def)
 		ar.idx, _ = p.eng.AddAlarm(cfg)
 		want := map[string]string{}
@@ -237,7 +279,7 @@ func (p *Program) start(t time.Time) {
 				continue
 			}
 			feed, _ := p.eng.AddFeed(ar.idx, mt.DefaultValue)
-			p.filters[fi].feeds = append(p.filters[fi].feeds, feedRef{feed: feed, dims: want})
+			p.filters[fi].feeds = append(p.filters[fi].feeds, feedRef{feed: feed, alarm: ai, dims: want})
 		}
 	}
 	p.released = t
@@ -285,6 +327,9 @@ func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error)
 		p.eng.Observe(t) // only default values need it
 	}
 	ev := filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}
+	if p.needsExtra && p.opts.Extra != nil {
+		ev.Extra = p.opts.Extra(rec)
+	}
 	var actor any
 	var matched []*Match
 	var msg string
@@ -314,6 +359,7 @@ func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error)
 			for _, fr := range f.feeds {
 				if dimsMatch(f, &ev, fr.dims) {
 					p.eng.Publish(fr.feed, t, v)
+					p.alarms[fr.alarm].remember(t, actor)
 				}
 			}
 		} else if msg == "" {
@@ -330,6 +376,35 @@ func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error)
 		}
 	}
 	return p.flush(p.newest.Add(-p.opts.Lateness)), nil
+}
+
+// remember notes who caused a datapoint of the alarm.
+func (ar *alarmRef) remember(t time.Time, actor any) {
+	d, ok := actor.(Describer)
+	if !ok {
+		return
+	}
+	if len(ar.recent) == maxRecentActors {
+		copy(ar.recent, ar.recent[1:])
+		ar.recent = ar.recent[:maxRecentActors-1]
+	}
+	ar.recent = append(ar.recent, actorAt{t, d.Who()})
+}
+
+// actorsBefore lists, once each in order of first appearance, who fed the
+// alarm in the span its evaluation at t looked at.
+func (ar *alarmRef) actorsBefore(t time.Time) []string {
+	span := time.Duration(ar.def.Period*ar.def.EvaluationPeriods) * time.Second
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range ar.recent {
+		if a.t.Before(t.Add(-span)) || !a.t.Before(t) || seen[a.who] {
+			continue
+		}
+		seen[a.who] = true
+		out = append(out, a.who)
+	}
+	return out
 }
 
 func dimsMatch(f *filter, ev *filterpattern.Event, want map[string]string) bool {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/rules"
 )
@@ -69,7 +71,11 @@ func run(t *testing.T, set *rules.Set, opts Options, data []byte) ([]string, *Pr
 			if n.Target != nil {
 				subs = len(n.Target.Subscriptions)
 			}
-			lines = append(lines, fmt.Sprintf("%s notify %s subs=%d %q", n.Time.Format("15:04:05"), n.ARN, subs, n.Subject))
+			by := ""
+			if len(n.Actors) > 0 {
+				by = " actors=" + strings.Join(n.Actors, ",")
+			}
+			lines = append(lines, fmt.Sprintf("%s notify %s subs=%d %q%s", n.Time.Format("15:04:05"), n.ARN, subs, n.Subject, by))
 		}
 	}
 	return lines, p
@@ -117,7 +123,8 @@ func TestSeed004Template(t *testing.T) {
 		`17:06:00 alarm AlarmIAMWarn INSUFFICIENT_DATA->OK`,
 		`17:22:30 match MetricsFilterIAMWarn CreateUser e0000002 value=1`,
 		`17:23:00 alarm AlarmIAMWarn OK->ALARM`,
-		`17:23:00 notify arn:aws:sns:us-east-1:123456789012:Topic-123456789012-AwsIAMEvent subs=1 "ALARM: \"AlarmIAMWarn\" in US East (N. Virginia)"`,
+		// The notification names who fed the alarm's evaluated periods.
+		`17:23:00 notify arn:aws:sns:us-east-1:123456789012:Topic-123456789012-AwsIAMEvent subs=1 "ALARM: \"AlarmIAMWarn\" in US East (N. Virginia)" actors=arn:aws:iam::000000000000:user/alice`,
 		`17:28:00 alarm AlarmIAMWarn ALARM->OK`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -135,7 +142,7 @@ func TestSeedsPack(t *testing.T) {
 	joined := strings.Join(got, "\n")
 	for _, want := range []string{
 		`17:20:10 match seed004-console-signin ConsoleLogin e0000001 value=-`,
-		`17:20:10 notify arn:aws:lambda:us-east-1:123456789012:function:func-123456789012-AwsConsoleSignIn subs=1 "seed004-console-signin: ConsoleLogin"`,
+		`17:20:10 notify arn:aws:lambda:us-east-1:123456789012:function:func-123456789012-AwsConsoleSignIn subs=1 "seed004-console-signin: ConsoleLogin by arn:aws:iam::000000000000:user/alice" actors=arn:aws:iam::000000000000:user/alice`,
 		`17:26:00 match seed001-iam-policy-changes PutRolePolicy e0000004 value=1`,
 		`17:27:00 alarm IAMPolicyChangesExceptMaintenance OK->ALARM`,
 		`17:45:05 match seed004-console-signin ConsoleLogin e0000008 value=-`,
@@ -288,5 +295,45 @@ alarms:
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing %q in\n%s", want, joined)
 		}
+	}
+}
+
+// TestReservedRoot: a pattern reading $.trailwatch sees what Options.Extra
+// returns; a pattern that does not read it never calls Extra, and term
+// patterns keep matching the unchanged event text (docs/identity.md).
+func TestReservedRoot(t *testing.T) {
+	set := &rules.Set{MetricFilters: []rules.MetricFilter{
+		{FilterName: "by-origin", FilterPattern: `{ $.trailwatch.origin.name = "alice" }`,
+			MetricTransformations: []rules.MetricTransformation{{MetricName: "m1", MetricNamespace: "ns", MetricValue: "1"}}},
+		{FilterName: "term", FilterPattern: `trailwatch`,
+			MetricTransformations: []rules.MetricTransformation{{MetricName: "m2", MetricNamespace: "ns", MetricValue: "1"}}},
+	}}
+	var parser fastjson.Parser
+	calls := 0
+	extra := func(rec *cloudtrail.Record) *fastjson.Value {
+		calls++
+		name := "bob"
+		if strings.Contains(string(rec.Raw), "AKIAEXAMPLEALICE") {
+			name = "alice"
+		}
+		v, err := parser.Parse(`{"trailwatch":{"origin":{"name":"` + name + `"}}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	_, p := run(t, set, Options{Lateness: time.Hour, Extra: extra}, readEvents(t))
+	if calls != p.Events {
+		t.Errorf("Extra called %d times for %d events", calls, p.Events)
+	}
+	if c := p.Counts(); c["by-origin"] == 0 || c["term"] != 0 {
+		t.Errorf("counts %v: want by-origin > 0 and the term pattern not to see the extra root", c)
+	}
+	// Without a pattern reading the root, Extra is never called.
+	calls = 0
+	set.MetricFilters = set.MetricFilters[1:]
+	run(t, set, Options{Lateness: time.Hour, Extra: extra}, readEvents(t))
+	if calls != 0 {
+		t.Errorf("Extra called %d times with no pattern reading it", calls)
 	}
 }

@@ -22,6 +22,19 @@ type Actor struct {
 	InvokedBy     string `json:"invokedBy,omitempty"`
 }
 
+// Who names the principal: its ARN, or its type when it has none.
+func (a Actor) Who() string {
+	switch {
+	case a.ARN != "":
+		return a.ARN
+	case a.InvokedBy != "":
+		return a.InvokedBy
+	case a.Type != "":
+		return a.Type
+	}
+	return "unknown"
+}
+
 // BasicActor reads the actor from userIdentity without resolving chains.
 func BasicActor(rec *cloudtrail.Record) any {
 	ui := rec.JSON.Get("userIdentity")
@@ -59,10 +72,14 @@ func (p *Program) transitionOutputs(tr alarm.Transition) []Output {
 	}
 	subject := fmt.Sprintf("%s: %q in %s", tr.To, ar.def.AlarmName, regionName(p.opts.Region))
 	msg := p.alarmMessage(ar.def, tr)
+	var actors []string
+	if tr.To == alarm.Alarm {
+		actors = ar.actorsBefore(tr.Time)
+	}
 	for _, arn := range actions {
 		out = append(out, Output{Kind: KindNotification, Notification: &Notification{
 			Time: tr.Time, ARN: arn, Target: p.set.Target(arn), Alarm: ar.def.AlarmName, State: tr.To.String(),
-			Subject: subject, Message: msg,
+			Subject: subject, Message: msg, Actors: actors,
 		}})
 	}
 	return out
@@ -83,9 +100,15 @@ func (p *Program) subscriptionOutputs(pm pendingMatch) []Output {
 	if pm.m.EventName != "" {
 		subject += ": " + pm.m.EventName
 	}
+	var actors []string
+	if d, ok := pm.m.Actor.(Describer); ok {
+		who := d.Who()
+		subject += " by " + who
+		actors = []string{who}
+	}
 	return []Output{{Kind: KindNotification, Notification: &Notification{
 		Time: pm.m.EventTime, ARN: f.dest, Target: p.set.Target(f.dest), Filter: pm.m.Filter, EventID: pm.m.EventID,
-		Subject: subject, Message: pm.msg,
+		Subject: subject, Message: pm.msg, Actors: actors,
 	}}}
 }
 
