@@ -22,6 +22,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/alarm"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
+	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/rules"
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
 )
@@ -419,6 +420,10 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 	if opts.To, err = parseTime("to", tc.To); err != nil {
 		return nil, nil, err
 	}
+	// Actors resolve as in scan; a test's events are few, so all the
+	// credentials they issue are known before any is evaluated.
+	ids := newScanIdentity(identity.Config{Window: lateness, MaxCredentials: identity.DefaultMaxCredentials})
+	opts.Actor, opts.Extra = ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, opts)
 	if err != nil {
 		return nil, nil, err
@@ -428,17 +433,29 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 	if err != nil {
 		return nil, nil, err
 	}
-	var outs []engine.Output
+	var recs []*cloudtrail.Record
+	var raws [][]byte
 	for {
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
 		rec, err := dec.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, nil, err
+		}
+		if rec, err = rec.Clone(); err != nil {
+			return nil, nil, err
+		}
+		recs, raws = append(recs, rec), append(raws, rec.Raw)
+	}
+	observed := ids.preObserve(raws)
+	var outs []engine.Output
+	for i, rec := range recs {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if !observed[i] {
+			ids.observe(rec)
 		}
 		o, err := prog.Event(rec, "events")
 		if err != nil && !errors.Is(err, engine.ErrOutOfRange) {

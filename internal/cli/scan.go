@@ -22,6 +22,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
+	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/notify"
 	"github.com/trailwatch/trailwatch/internal/rules"
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
@@ -42,12 +43,7 @@ type scanOptions struct {
 	snsURL    string
 	inputs    []string
 
-	// observe, when set, sees every record in read order before it is
-	// evaluated, and actor describes who acted in a matching event (nil is
-	// engine.BasicActor). internal/identity plugs in here: observe feeds
-	// its Resolver, actor asks it.
-	observe func(rec *cloudtrail.Record)
-	actor   engine.ActorFunc
+	maxCredentials int
 	// sinks overrides how notifications are delivered (tests).
 	sinks func(d rules.Delivery) notify.Router
 	// retry overrides the delivery retry policy (tests).
@@ -109,6 +105,7 @@ could not be read.`,
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
 	f.DurationVar(&o.lateness, "lateness", time.Hour, "how far out of event-time order records may arrive and still be put in order")
 	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "inputs decoded in parallel")
+	f.IntVar(&o.maxCredentials, "max-credentials", identity.DefaultMaxCredentials, "most issued credentials remembered to resolve actors (about 1-2 KB each)")
 	f.BoolVar(&o.deliver, "deliver", false, "deliver notifications to their targets' subscriptions (default: only report them)")
 	f.StringVar(&o.smtp, "smtp", "", "SMTP server host:port for e-mail subscriptions (overrides the rules' delivery.smtp)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of e-mails")
@@ -223,7 +220,11 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		return err
 	}
 	popts := programOptions(params)
-	popts.Lateness, popts.From, popts.To, popts.Actor = o.lateness, from, to, o.actor
+	if o.maxCredentials < 1 {
+		return &usageError{fmt.Errorf("scan: --max-credentials must be at least 1")}
+	}
+	ids := newScanIdentity(identity.Config{Window: o.lateness, MaxCredentials: o.maxCredentials})
+	popts.Lateness, popts.From, popts.To, popts.Actor, popts.Extra = o.lateness, from, to, ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, popts)
 	if err != nil {
 		return &exitError{code: exitError2, err: fmt.Errorf("scan: %w", err)}
@@ -309,16 +310,21 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 			for _, n := range b.notices {
 				notice(n)
 			}
-			for _, r := range b.recs {
-				raw := b.data[r.start:r.end]
+			raws := make([][]byte, len(b.recs))
+			for i, r := range b.recs {
+				raws[i] = b.data[r.start:r.end]
+			}
+			observed := ids.preObserve(raws)
+			for i, r := range b.recs {
+				raw := raws[i]
 				v, err := parser.ParseBytes(raw)
 				if err != nil {
 					syncReport(fmt.Errorf("read %s: record %d: %w", in.Name, r.index, err))
 					continue
 				}
 				rec := &cloudtrail.Record{Raw: raw, JSON: v, Index: r.index}
-				if o.observe != nil {
-					o.observe(rec)
+				if !observed[i] {
+					ids.observe(rec)
 				}
 				outs, err := prog.Event(rec, in.Name)
 				if errors.Is(err, engine.ErrOutOfRange) {
@@ -400,7 +406,7 @@ func messagesFor(n *engine.Notification) []notify.Message {
 		out = append(out, notify.Message{
 			Protocol: sub.Protocol, Endpoint: sub.Endpoint, Format: sub.Format, TopicARN: n.ARN,
 			Subject: subject, Body: n.Message, Time: n.Time,
-			Alarm: n.Alarm, State: n.State, Reason: reason, Filter: n.Filter, EventID: n.EventID,
+			Alarm: n.Alarm, State: n.State, Reason: reason, Filter: n.Filter, EventID: n.EventID, Actors: n.Actors,
 		})
 	}
 	return out
@@ -544,6 +550,7 @@ type jsonNotification struct {
 	Filter     string         `json:"filter,omitempty"`
 	EventID    string         `json:"eventID,omitempty"`
 	Subject    string         `json:"subject"`
+	Actors     []string       `json:"actors,omitempty"`
 	Deliveries []jsonDelivery `json:"deliveries"`
 	Message    string         `json:"message"`
 }
@@ -607,7 +614,7 @@ func (w *scanWriter) write(o engine.Output) {
 		ds := deliveries(n)
 		if w.format == "json" {
 			w.line(jsonNotification{Type: "notification", Time: jsonTime(n.Time), ARN: n.ARN, Alarm: n.Alarm, State: n.State,
-				Filter: n.Filter, EventID: n.EventID, Subject: n.Subject, Deliveries: ds, Message: n.Message})
+				Filter: n.Filter, EventID: n.EventID, Subject: n.Subject, Actors: n.Actors, Deliveries: ds, Message: n.Message})
 			return
 		}
 		var to []string
@@ -618,11 +625,18 @@ func (w *scanWriter) write(o engine.Output) {
 		if len(to) > 0 {
 			dest = strings.Join(to, ", ")
 		}
-		fmt.Fprintf(w.out, "%s  notify %s  %q -> %s\n", jsonTime(n.Time), n.ARN, n.Subject, dest)
+		caused := ""
+		if n.Alarm != "" && len(n.Actors) > 0 {
+			caused = "  caused by " + strings.Join(n.Actors, "; ")
+		}
+		fmt.Fprintf(w.out, "%s  notify %s  %q -> %s%s\n", jsonTime(n.Time), n.ARN, n.Subject, dest, caused)
 	}
 }
 
 func actorText(a any) string {
+	if x, ok := a.(scanActor); ok {
+		return x.Summary()
+	}
 	if x, ok := a.(engine.Actor); ok {
 		if x.ARN != "" {
 			return x.ARN

@@ -34,6 +34,11 @@ func TestScanGolden(t *testing.T) {
 		{"from_to", "", []string{"scan", "--pack", "seeds", "--from", "2022-05-13T17:25:00Z", "--to", "2022-05-13T17:35", eventsFile}, 0},
 		{"late_events_json", readFile(t, "testdata/scan/out-of-order.jsonl"), []string{"scan", "--pack", "cis", "--format", "json", "--lateness", "0s", "-"}, 2},
 		{"in_order_with_lateness", readFile(t, "testdata/scan/out-of-order.jsonl"), []string{"scan", "--pack", "cis", "--lateness", "5m", "-"}, 2},
+		// $.trailwatch reads the resolved origin: 30 GetPasswordData calls by
+		// a role session whose key christophe's AssumeRole issued (the file
+		// lists them before the AssumeRole).
+		{"origin_rules", "", []string{"scan", "--rules", "testdata/scan/origin-rules.yaml",
+			filepath.Join("..", "..", "testdata", "stratus-red-team", "aws.credential-access.ec2-get-password-data.json")}, 0},
 		{"no_rules", "", []string{"scan", eventsFile}, 2},
 		{"unknown_pack", "", []string{"scan", "--pack", "nist", eventsFile}, 2},
 		{"missing_param", "", []string{"scan", "--rules", filepath.Join(rulesData, "seed004-iam.yaml"), eventsFile}, 2},
@@ -116,8 +121,8 @@ func TestScanJSONContract(t *testing.T) {
 			t.Errorf("no %s line", typ)
 		}
 	}
-	if !strings.Contains(stdout, `"actor":{"type":"IAMUser","arn":"arn:aws:iam::000000000000:user/alice"`) {
-		t.Error("match has no actor")
+	if !strings.Contains(stdout, `"actor":{"who":"alice","principal":{"type":"IAMUser","arn":"arn:aws:iam::000000000000:user/alice"`) {
+		t.Error("match has no resolved actor")
 	}
 }
 

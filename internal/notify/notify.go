@@ -27,6 +27,8 @@ type Message struct {
 	// What caused it, for Slack text and e-mail headers.
 	Alarm, State, Reason string
 	Filter, EventID      string
+	// Actors names who caused it ("alice@example.com via AWSReservedSSO_…").
+	Actors []string
 }
 
 // ID is a stable identifier of the message (its content hash), used as the

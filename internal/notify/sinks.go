@@ -191,6 +191,9 @@ func SlackText(m Message) string {
 	default:
 		sb.WriteString("\n" + m.Body)
 	}
+	if len(m.Actors) > 0 {
+		sb.WriteString("\nBy: " + strings.Join(m.Actors, "; "))
+	}
 	return sb.String()
 }
 
@@ -321,6 +324,9 @@ func buildMail(from, to *mail.Address, m Message, body string) []byte {
 	header("Content-Transfer-Encoding", "8bit")
 	if m.TopicARN != "" {
 		header("X-Trailwatch-Topic-Arn", m.TopicARN)
+	}
+	for _, a := range m.Actors {
+		header("X-Trailwatch-Actor", mime.QEncoding.Encode("utf-8", a))
 	}
 	b.WriteString("\r\n")
 	for _, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
