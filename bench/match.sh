@@ -27,13 +27,15 @@ echo "jq:         $(xargs -0 -n 200 sh -c 'zcat "$@" | jq -c '"'$jqfilter'"'' _ 
 echo "duckdb:     $("$out/duckdb-query" "$sql")"
 
 echo "== peak RSS of trailwatch"
-/usr/bin/time -f "%M KiB max RSS, %e s, %P CPU" "$out/trailwatch" match "$pattern" "$corpus" > /dev/null
+/usr/bin/time -f "match: %M KiB max RSS, %e s, %P CPU" "$out/trailwatch" match "$pattern" "$corpus" > /dev/null
+/usr/bin/time -f "scan --pack cis: %M KiB max RSS, %e s, %P CPU" "$out/trailwatch" scan --pack cis "$corpus" > /dev/null 2>"$out/scan.stderr" || true
 
 echo "== timings"
 hyperfine --warmup 1 --runs "${RUNS:-3}" --export-markdown "$out/match.md" \
   -n 'zcat (decompression floor, 1 core)' "xargs -0 zcat < $files > /dev/null" \
   -n 'trailwatch match (2 cores)' "$out/trailwatch match '$pattern' $corpus > /dev/null" \
   -n 'trailwatch match --workers 1' "$out/trailwatch match --workers 1 '$pattern' $corpus > /dev/null" \
+  -n 'trailwatch scan --pack cis (15 filters + alarms)' "$out/trailwatch scan --pack cis $corpus > /dev/null 2>&1" \
   -n "jq -c '.Records[] | select(...)'" "xargs -0 -n 200 sh -c 'zcat \"\$@\" | jq -c '\"'$jqfilter'\"'' _ < $files > /dev/null" \
   -n "DuckDB read_json + unnest" "$out/duckdb-query \"$sql\" > /dev/null"
 cat "$out/match.md"
