@@ -342,3 +342,49 @@ func (p *Pattern) ReadsRoot(key string) bool {
 	}
 	return walk(p.expr)
 }
+
+// RequiredStrings reports a set of strings one of which the top-level field
+// key must hold, as a JSON string, for a JSON pattern to match: the pattern
+// is false for every event whose key is a string outside the set. ok is
+// false when the pattern implies no such set. Callers index many patterns
+// by one field with it (eventName), and evaluate a pattern only for events
+// whose field is in its set, or is not a string.
+func (p *Pattern) RequiredStrings(key string) (set []string, ok bool) {
+	if p.kind != JSON || p.expr == nil {
+		return nil, false
+	}
+	return p.expr.required(key)
+}
+
+func (e *expr) required(key string) ([]string, bool) {
+	switch e.kind {
+	case exprCond:
+		c := e.cond
+		if c.sel == nil || len(c.sel.segs) != 1 || c.sel.segs[0].kind != segKey || c.sel.segs[0].key != key ||
+			c.op != opEq || c.val.kind != valString || c.val.wild.mode != wildExact {
+			return nil, false
+		}
+		return []string{string(c.val.wild.core)}, true
+	case exprAnd:
+		// Any operand's set will do; the smallest prunes most.
+		var best []string
+		found := false
+		for _, x := range e.list {
+			if s, ok := x.required(key); ok && (!found || len(s) < len(best)) {
+				best, found = s, true
+			}
+		}
+		return best, found
+	case exprOr:
+		var all []string
+		for _, x := range e.list {
+			s, ok := x.required(key)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, s...)
+		}
+		return all, true
+	}
+	return nil, false
+}

@@ -438,3 +438,68 @@ func TestReadsRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiredStrings: the set must be implied by the pattern, never
+// narrower than what it matches (checked against Match below).
+func TestRequiredStrings(t *testing.T) {
+	for _, c := range []struct {
+		pattern string
+		want    []string // nil: not ok
+	}{
+		{`{ $.eventName = PutRolePolicy }`, []string{"PutRolePolicy"}},
+		{`{ ($.eventName = A) || ($.eventName = "B") }`, []string{"A", "B"}},
+		{`{ ($.eventName = A) && ($.errorCode = "x") }`, []string{"A"}},
+		{`{ (($.eventName = A) || ($.eventName = B)) && ($.eventName = A) }`, []string{"A"}},
+		{seed001Pattern, []string{"DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy",
+			"CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "AttachRolePolicy", "DetachRolePolicy",
+			"AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy"}},
+		{`{ ($.eventName = A) || ($.errorCode = x) }`, nil},
+		{`{ $.eventName = A* }`, nil},
+		{`{ $.eventName = *A }`, nil},
+		{`{ $.eventName != A }`, nil},
+		{`{ $.eventName = 1 }`, nil},
+		{`{ $.eventName = %A% }`, nil},
+		{`{ $.a.eventName = A }`, nil},
+		{`{ $.* = A }`, nil},
+		{`eventName`, nil},
+		{`[a = A]`, nil},
+	} {
+		got, ok := mustParse(t, c.pattern).RequiredStrings("eventName")
+		if (c.want == nil) != !ok || strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s: RequiredStrings = %v, %v; want %v", c.pattern, got, ok, c.want)
+		}
+	}
+}
+
+// FuzzRequiredStrings checks the index never drops a match: whenever a
+// pattern matches an event whose eventName is a string, that string is in
+// the pattern's required set.
+func FuzzRequiredStrings(f *testing.F) {
+	addSeeds(f, true)
+	f.Add(`{ ($.eventName = A) || ($.eventName = "B") }`, `{"eventName":"B"}`)
+	f.Fuzz(func(t *testing.T, pattern, event string) {
+		p, err := Parse(pattern)
+		if err != nil {
+			return
+		}
+		set, ok := p.RequiredStrings("eventName")
+		if !ok {
+			return
+		}
+		v, err := fastjson.Parse(event)
+		if err != nil {
+			return
+		}
+		name := v.Get("eventName")
+		if name == nil || name.Type() != fastjson.TypeString || !p.Match(&Event{Message: []byte(event), JSON: v}) {
+			return
+		}
+		s, _ := name.StringBytes()
+		for _, x := range set {
+			if x == string(s) {
+				return
+			}
+		}
+		t.Fatalf("%q matches %q but its required set %q lacks %q", pattern, event, set, s)
+	})
+}

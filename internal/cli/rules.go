@@ -434,7 +434,6 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 		return nil, nil, err
 	}
 	var recs []*cloudtrail.Record
-	var raws [][]byte
 	for {
 		rec, err := dec.Next()
 		if err == io.EOF {
@@ -446,16 +445,19 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 		if rec, err = rec.Clone(); err != nil {
 			return nil, nil, err
 		}
-		recs, raws = append(recs, rec), append(raws, rec.Raw)
+		recs = append(recs, rec)
 	}
-	observed := ids.preObserve(raws)
+	var issuing [][]byte
+	for _, rec := range recs {
+		if issuesCredentials(rec.JSON) {
+			issuing = append(issuing, rec.Raw)
+		}
+	}
+	ids.preObserve(issuing)
 	var outs []engine.Output
-	for i, rec := range recs {
+	for _, rec := range recs {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
-		}
-		if !observed[i] {
-			ids.observe(rec)
 		}
 		o, err := prog.Event(rec, "events")
 		if err != nil && !errors.Is(err, engine.ErrOutOfRange) {

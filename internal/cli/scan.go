@@ -192,6 +192,31 @@ type scanBatch struct {
 type scanRec struct {
 	start, end int
 	index      int
+	pre        engine.Pre // computed on the decoding worker
+	issuing    bool       // may issue credentials (identity must see it)
+	// id is the record's identity.Event, read on the worker for the
+	// records whose actor the engine will ask for.
+	id *identity.Event
+}
+
+// scanBatches recycles batches once the serial stage is done with them:
+// nothing the engine keeps points into a batch.
+type scanBatches struct{ pool sync.Pool }
+
+func (p *scanBatches) get() *scanBatch {
+	if b, ok := p.pool.Get().(*scanBatch); ok {
+		return b
+	}
+	return &scanBatch{data: make([]byte, 0, scanBatchBytes+scanBatchBytes/4), recs: make([]scanRec, 0, scanBatchRecords)}
+}
+
+func (p *scanBatches) put(b *scanBatch) {
+	if cap(b.data) > 4*scanBatchBytes {
+		return // grown for one huge record: let it go
+	}
+	clear(b.recs)
+	*b = scanBatch{data: b.data[:0], recs: b.recs[:0]}
+	p.pool.Put(b)
 }
 
 func runScan(ctx context.Context, o *scanOptions, s Streams) error {
@@ -294,6 +319,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 
 	inputs := sortedInputs(ctx, o.inputs, s.In, func(err error) { report(err) }, notice)
 	readers := sync.Pool{New: func() any { return new(cloudtrail.Reader) }}
+	var batches scanBatches
 	var parser fastjson.Parser
 	var reportMu sync.Mutex
 	syncReport := func(err error) { reportMu.Lock(); report(err); reportMu.Unlock() }
@@ -301,7 +327,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		func(ctx context.Context, in source.Input, send func(*scanBatch)) {
 			rd := readers.Get().(*cloudtrail.Reader)
 			defer readers.Put(rd)
-			scanInput(ctx, rd, in, send)
+			scanInput(ctx, rd, in, prog, &batches, send)
 		},
 		func(in source.Input, b *scanBatch) {
 			for _, err := range b.errs {
@@ -310,23 +336,30 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 			for _, n := range b.notices {
 				notice(n)
 			}
-			raws := make([][]byte, len(b.recs))
-			for i, r := range b.recs {
-				raws[i] = b.data[r.start:r.end]
+			for i := range b.recs {
+				if r := &b.recs[i]; r.issuing {
+					ids.observeEvent(r.id)
+				}
 			}
-			observed := ids.preObserve(raws)
-			for i, r := range b.recs {
-				raw := raws[i]
-				v, err := parser.ParseBytes(raw)
-				if err != nil {
-					syncReport(fmt.Errorf("read %s: record %d: %w", in.Name, r.index, err))
-					continue
+			for i := range b.recs {
+				r := &b.recs[i]
+				raw := b.data[r.start:r.end]
+				rec := &cloudtrail.Record{Raw: raw, Index: r.index}
+				if !r.issuing && r.pre.TimeErr == nil {
+					ids.observeTime(r.pre.Time)
 				}
-				rec := &cloudtrail.Record{Raw: raw, JSON: v, Index: r.index}
-				if !observed[i] {
-					ids.observe(rec)
+				if prog.NeedsJSON(&r.pre) {
+					// Only matched records are parsed again here; the
+					// patterns ran on the workers.
+					v, err := parser.ParseBytes(raw)
+					if err != nil {
+						syncReport(fmt.Errorf("read %s: record %d: %w", in.Name, r.index, err))
+						continue
+					}
+					rec.JSON = v
 				}
-				outs, err := prog.Event(rec, in.Name)
+				ids.next(rec, r.id)
+				outs, err := prog.EventPre(rec, in.Name, &r.pre)
 				if errors.Is(err, engine.ErrOutOfRange) {
 					skipped++
 					continue
@@ -337,6 +370,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 				}
 				emit(outs)
 			}
+			batches.put(b)
 		},
 		func(source.Input) {})
 	emit(prog.Finish())
@@ -451,8 +485,8 @@ const (
 	scanBatchBytes   = 256 << 10
 )
 
-func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, send func(*scanBatch)) {
-	b := &scanBatch{}
+func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog *engine.Program, batches *scanBatches, send func(*scanBatch)) {
+	b := batches.get()
 	defer func() { send(b) }()
 	rc, err := in.Open()
 	if err != nil {
@@ -489,10 +523,15 @@ func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, send
 		}
 		start := len(b.data)
 		b.data = append(b.data, rec.Raw...)
-		b.recs = append(b.recs, scanRec{start: start, end: len(b.data), index: rec.Index})
+		r := scanRec{start: start, end: len(b.data), index: rec.Index, pre: prog.Prematch(rec), issuing: issuesCredentials(rec.JSON)}
+		if r.issuing || prog.NeedsJSON(&r.pre) {
+			ev := identity.FromRecord(rec)
+			r.id = &ev
+		}
+		b.recs = append(b.recs, r)
 		if len(b.recs) >= scanBatchRecords || len(b.data) >= scanBatchBytes {
 			send(b)
-			b = &scanBatch{}
+			b = batches.get()
 			if ctx.Err() != nil {
 				return
 			}

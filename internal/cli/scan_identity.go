@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -24,6 +25,10 @@ type scanIdentity struct {
 	// actor and the extra root of one record, maybe more than once.
 	rec   *cloudtrail.Record
 	actor identity.Actor
+	// The record about to be evaluated and its identity.Event, when a
+	// decoding worker read it.
+	nextRec *cloudtrail.Record
+	nextEv  *identity.Event
 
 	buf    bytes.Buffer
 	parser fastjson.Parser
@@ -34,38 +39,47 @@ func newScanIdentity(cfg identity.Config) *scanIdentity {
 	return &scanIdentity{r: identity.NewResolver(cfg)}
 }
 
-// issuesCredentials is a cheap test on the raw text for the records
-// ObserveRecord treats as issuing credentials.
-func issuesCredentials(raw []byte) bool {
-	return bytes.Contains(raw, []byte(`"credentials"`)) || bytes.Contains(raw, []byte(`"roleCredentials"`))
+// issuesCredentials picks the records ObserveRecord treats as issuing
+// credentials, cheaply: a look at responseElements' keys.
+func issuesCredentials(v *fastjson.Value) bool {
+	re := v.Get("responseElements")
+	return re != nil && (re.Get("credentials") != nil || re.Get("roleCredentials") != nil)
 }
 
-// preObserve records the credentials the records of a batch issue, before
-// any of them is evaluated: files list records in no promised order, and
-// a key is often used before the AssumeRole that issued it.
-func (s *scanIdentity) preObserve(raws [][]byte) (observed []bool) {
-	observed = make([]bool, len(raws))
-	for i, raw := range raws {
-		if !issuesCredentials(raw) {
-			continue
-		}
+// preObserve records the credentials the records of a batch issue (raws
+// are the records issuesCredentials picked), before any record of the
+// batch is evaluated: files list records in no promised order, and a key
+// is often used before the AssumeRole that issued it.
+func (s *scanIdentity) preObserve(raws [][]byte) {
+	for _, raw := range raws {
 		v, err := s.pre.ParseBytes(raw)
 		if err != nil {
 			continue // reported when the record is evaluated
 		}
 		s.r.ObserveRecord(&cloudtrail.Record{Raw: raw, JSON: v})
-		observed[i] = true
 	}
-	return observed
 }
 
-// observe feeds a record the batch did not pre-observe.
-func (s *scanIdentity) observe(rec *cloudtrail.Record) { s.r.ObserveRecord(rec) }
+// observeEvent records the credentials an event read on a worker issues.
+func (s *scanIdentity) observeEvent(ev *identity.Event) { s.r.Observe(ev) }
+
+// observeTime feeds the event time of a record that issues nothing.
+func (s *scanIdentity) observeTime(t time.Time) { s.r.ObserveTime(t) }
+
+// next hands over the identity.Event of the record about to be evaluated
+// when a decoding worker already read it (nil: read it when asked).
+func (s *scanIdentity) next(rec *cloudtrail.Record, ev *identity.Event) {
+	s.nextRec, s.nextEv = rec, ev
+}
 
 func (s *scanIdentity) resolve(rec *cloudtrail.Record) *identity.Actor {
 	if s.rec != rec {
-		ev := identity.FromRecord(rec)
-		s.actor = s.r.Resolve(&ev)
+		ev := s.nextEv
+		if ev == nil || s.nextRec != rec {
+			e := identity.FromRecord(rec)
+			ev = &e
+		}
+		s.actor = s.r.Resolve(ev)
 		s.rec = rec
 	}
 	return &s.actor

@@ -121,6 +121,15 @@ func (r *Resolver) ObserveRecord(rec *cloudtrail.Record) {
 	}
 }
 
+// ObserveTime is ObserveRecord for a record the caller knows issues no
+// credentials and has already read the event time of.
+func (r *Resolver) ObserveTime(t time.Time) {
+	r.stats.Events++
+	if !t.IsZero() {
+		r.advance(t)
+	}
+}
+
 // Observe records the credentials ev hands out, if any, and forgets
 // credentials that expired more than the window before the newest event
 // time seen. Call it for every event, in any order, before resolving the

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,13 @@ type Program struct {
 
 	needsExtra bool // a pattern reads ReservedRoot
 
+	// Filters not reading ReservedRoot, indexed by the eventName values
+	// their patterns require (filterpattern.RequiredStrings); the rest
+	// are always evaluated. Most rules name the API calls they watch, so
+	// a record is tested against a few patterns, not all.
+	byName    map[string][]int
+	unindexed []int
+
 	newest   time.Time // newest event time seen
 	released time.Time // output before this has been released
 	pending  matchHeap
@@ -148,6 +156,7 @@ type filter struct {
 	name         string
 	subscription bool
 	pattern      *filterpattern.Pattern
+	readsExtra   bool // evaluated in EventPre, with Options.Extra
 	dest         string
 	literal      float64 // metric value when ref is ""
 	ref          string  // metric value field reference
@@ -240,9 +249,21 @@ func Compile(set *rules.Set, opts Options) (*Program, error) {
 		}
 		p.alarms = append(p.alarms, &alarmRef{def: a})
 	}
-	for _, f := range p.filters {
+	p.byName = map[string][]int{}
+	for i, f := range p.filters {
 		if f.pattern.ReadsRoot(ReservedRoot) {
-			p.needsExtra = true
+			f.readsExtra, p.needsExtra = true, true
+			continue
+		}
+		names, ok := f.pattern.RequiredStrings("eventName")
+		if !ok {
+			p.unindexed = append(p.unindexed, i)
+			continue
+		}
+		for _, n := range names {
+			if l := p.byName[n]; len(l) == 0 || l[len(l)-1] != i {
+				p.byName[n] = append(l, i)
+			}
 		}
 	}
 	return p, nil
@@ -298,11 +319,72 @@ var ErrOutOfRange = errors.New("outside the --from/--to range")
 // Event evaluates one record and returns the outputs it released, in order.
 // The record is not kept.
 func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error) {
+	pre := p.Prematch(rec)
+	return p.EventPre(rec, source, &pre)
+}
+
+// Pre is what Prematch found out about a record without touching the
+// program's state: its event time and which filters not reading
+// ReservedRoot matched it.
+type Pre struct {
+	Time    time.Time
+	TimeErr error
+	matched []uint64 // bit i: p.filters[i] matched; nil when none did
+}
+
+// Prematch evaluates the record's event time and every pattern that needs
+// no enrichment. It only reads the compiled patterns, so it is safe for
+// concurrent use with itself and with EventPre: callers run it on their
+// decoding workers and keep the serial part small.
+func (p *Program) Prematch(rec *cloudtrail.Record) Pre {
+	var pre Pre
 	t, err := rec.EventTime()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: record %d: %w", source, rec.Index, err)
+		pre.TimeErr = err
+		return pre
 	}
-	t = t.UTC()
+	pre.Time = t.UTC()
+	ev := filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}
+	test := func(i int) {
+		if p.filters[i].pattern.Match(&ev) {
+			if pre.matched == nil {
+				pre.matched = make([]uint64, (len(p.filters)+63)/64)
+			}
+			pre.matched[i/64] |= 1 << (i % 64)
+		}
+	}
+	for _, i := range p.unindexed {
+		test(i)
+	}
+	if name := rec.JSON.Get("eventName"); name != nil && name.Type() == fastjson.TypeString {
+		b, _ := name.StringBytes()
+		for _, i := range p.byName[string(b)] {
+			test(i)
+		}
+		return pre
+	}
+	// eventName missing or not a string: the index says nothing.
+	for i, f := range p.filters {
+		if !f.readsExtra && p.byName != nil && !slices.Contains(p.unindexed, i) {
+			test(i)
+		}
+	}
+	return pre
+}
+
+// NeedsJSON reports whether EventPre needs the record's parsed JSON: only
+// when a filter matched or a pattern reads ReservedRoot. Otherwise the
+// record only advances time, and callers may pass a Record without JSON.
+func (p *Program) NeedsJSON(pre *Pre) bool {
+	return pre.matched != nil || (p.needsExtra && p.opts.Extra != nil)
+}
+
+// EventPre is Event for a record Prematch has seen.
+func (p *Program) EventPre(rec *cloudtrail.Record, source string, pre *Pre) ([]Output, error) {
+	if pre.TimeErr != nil {
+		return nil, fmt.Errorf("read %s: record %d: %w", source, rec.Index, pre.TimeErr)
+	}
+	t := pre.Time
 	if (!p.opts.From.IsZero() && t.Before(p.opts.From)) || (!p.opts.To.IsZero() && !t.Before(p.opts.To)) {
 		return nil, ErrOutOfRange
 	}
@@ -326,6 +408,9 @@ func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error)
 	if len(p.alarms) > 0 {
 		p.eng.Observe(t) // only default values need it
 	}
+	if !p.NeedsJSON(pre) {
+		return p.flush(p.newest.Add(-p.opts.Lateness)), nil
+	}
 	ev := filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}
 	if p.needsExtra && p.opts.Extra != nil {
 		ev.Extra = p.opts.Extra(rec)
@@ -333,8 +418,12 @@ func (p *Program) Event(rec *cloudtrail.Record, source string) ([]Output, error)
 	var actor any
 	var matched []*Match
 	var msg string
-	for _, f := range p.filters {
-		if !f.pattern.Match(&ev) {
+	for i, f := range p.filters {
+		if f.readsExtra {
+			if !f.pattern.Match(&ev) {
+				continue
+			}
+		} else if pre.matched == nil || pre.matched[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
 		f.count++

@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/trailwatch/trailwatch/filterpattern"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/rules"
 )
@@ -335,5 +336,61 @@ func TestReservedRoot(t *testing.T) {
 	run(t, set, Options{Lateness: time.Hour, Extra: extra}, readEvents(t))
 	if calls != 0 {
 		t.Errorf("Extra called %d times with no pattern reading it", calls)
+	}
+}
+
+// TestPrematchIndexAgrees: indexing filters by eventName never changes
+// what matches. Every filter of both packs against every Stratus Red Team
+// record, plus records whose eventName is missing or not a string.
+func TestPrematchIndexAgrees(t *testing.T) {
+	set := loadFiles(t, map[string]string{"MaintenanceRoleName": "cm-policymaintainer"}, "pack:cis", "pack:seeds")
+	p, err := Compile(set, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.unindexed) == len(p.filters) {
+		t.Fatal("no filter is indexed")
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "stratus-red-team", "*.json"))
+	data := readEvents(t)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(append(data, '\n'), b...)
+	}
+	data = append(data, []byte("\n"+`{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventID":"x","eventName":7,"errorCode":"AccessDenied"}`+"\n"+
+		`{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventID":"y","userIdentity":{"type":"Root"}}`)...)
+	var rd cloudtrail.Reader
+	dec, err := rd.Decoder(bytes.NewReader(data), "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, matched := 0, 0
+	for {
+		rec, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		pre := p.Prematch(rec)
+		ev := filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}
+		for i, f := range p.filters {
+			want := f.pattern.Match(&ev)
+			got := pre.matched != nil && pre.matched[i/64]&(1<<(i%64)) != 0
+			if got != want {
+				t.Errorf("record %d (%s) filter %s: prematch %v, pattern %v", rec.Index, rec.EventName(), f.name, got, want)
+			}
+			if want {
+				matched++
+			}
+		}
+	}
+	if n < 300 || matched == 0 {
+		t.Errorf("%d records, %d matches: the test data did not load", n, matched)
 	}
 }
