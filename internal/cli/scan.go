@@ -73,8 +73,13 @@ the order of the time in their names; records up to --lateness older than the
 newest one seen are put back in order, older ones are reported as late.
 
 Output formats:
-  text  one line per match, alarm state change and notification (default)
-  json  JSON Lines: {"type":"match"|"alarm"|"notification"|"summary",...}
+  text  a report grouped by rule (default): alarms that fired, when, why and
+        who caused them; filters with their top actors; notifications per
+        target; and the noise per rule per day (ALARM transitions /
+        notifications) that deploying the rules as they are would cause
+  log   one line per match, alarm state change and notification, in time order
+  json  JSON Lines: {"type":"match"|"alarm"|"notification"|"summary",...};
+        the summary carries the per-rule per-day noise
 
 Notifications are reported, not sent, unless --deliver is given; then they go
 to the subscriptions of their targets (e-mail over SMTP, HTTP POST, Slack, SNS,
@@ -102,11 +107,12 @@ could not be read.`,
 	f.StringArrayVar(&o.params, "param", nil, "parameter KEY=VALUE for rules files and templates (repeatable)")
 	f.StringVar(&o.from, "from", "", "evaluate events at or after T (RFC 3339 or YYYY-MM-DD, UTC)")
 	f.StringVar(&o.to, "to", "", "evaluate events before T; alarms are evaluated up to T")
-	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	f.StringVarP(&o.format, "format", "f", "text", "output format: text (a report grouped by rule), log (one line per match, alarm change and notification, in time order) or json (JSON Lines)")
 	f.DurationVar(&o.lateness, "lateness", time.Hour, "how far out of event-time order records may arrive and still be put in order")
 	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "inputs decoded in parallel")
 	f.IntVar(&o.maxCredentials, "max-credentials", identity.DefaultMaxCredentials, "most issued credentials remembered to resolve actors (about 1-2 KB each)")
 	f.BoolVar(&o.deliver, "deliver", false, "deliver notifications to their targets' subscriptions (default: only report them)")
+	f.BoolVar(&o.deliver, "notify", false, "same as --deliver")
 	f.StringVar(&o.smtp, "smtp", "", "SMTP server host:port for e-mail subscriptions (overrides the rules' delivery.smtp)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of e-mails")
 	f.StringVar(&o.snsURL, "sns-endpoint", "", "SNS endpoint URL for sns subscriptions (default: AWS)")
@@ -221,9 +227,9 @@ func (p *scanBatches) put(b *scanBatch) {
 
 func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	switch o.format {
-	case "text", "json":
+	case "text", "log", "json":
 	default:
-		return &usageError{fmt.Errorf("scan: --format must be text or json, not %q", o.format)}
+		return &usageError{fmt.Errorf("scan: --format must be text, log or json, not %q", o.format)}
 	}
 	if o.lateness < 0 {
 		return &usageError{fmt.Errorf("scan: --lateness must not be negative")}
@@ -290,7 +296,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		dispatcher = notify.NewDispatcher(ctx, router, retry, 2, 256)
 	}
 
-	w := &scanWriter{format: o.format, out: out}
+	w := &scanWriter{format: o.format, out: out, report: newScanReport()}
 	inputErrs, skipped, notifications := 0, 0, 0
 	report := func(err error) {
 		inputErrs++
@@ -320,6 +326,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	inputs := sortedInputs(ctx, o.inputs, s.In, func(err error) { report(err) }, notice)
 	readers := sync.Pool{New: func() any { return new(cloudtrail.Reader) }}
 	var batches scanBatches
+	counter := newProgress(s)
 	var parser fastjson.Parser
 	var reportMu sync.Mutex
 	syncReport := func(err error) { reportMu.Lock(); report(err); reportMu.Unlock() }
@@ -371,8 +378,10 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 				emit(outs)
 			}
 			batches.put(b)
+			counter.update(0, prog.Events, matchCount(prog))
 		},
-		func(source.Input) {})
+		func(source.Input) { counter.update(1, prog.Events, matchCount(prog)) })
+	counter.done()
 	emit(prog.Finish())
 
 	var sent, failed int
@@ -485,6 +494,15 @@ const (
 	scanBatchBytes   = 256 << 10
 )
 
+// matchCount is the number of matches so far, for the progress counter.
+func matchCount(p *engine.Program) int {
+	n := 0
+	for _, c := range p.Counts() {
+		n += c
+	}
+	return n
+}
+
 func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog *engine.Program, batches *scanBatches, send func(*scanBatch)) {
 	b := batches.get()
 	defer func() { send(b) }()
@@ -543,6 +561,7 @@ func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog
 type scanWriter struct {
 	format string
 	out    *bufio.Writer
+	report *scanReport // aggregates for the text report and the JSON summary's noise
 }
 
 type jsonMatch struct {
@@ -615,6 +634,10 @@ func (w *scanWriter) line(v any) {
 }
 
 func (w *scanWriter) write(o engine.Output) {
+	w.report.add(o)
+	if w.format == "text" {
+		return // printed as a report at the end
+	}
 	switch o.Kind {
 	case engine.KindMatch:
 		m := o.Match
@@ -702,6 +725,11 @@ func (w *scanWriter) summary(prog *engine.Program, errs, skipped, notifications 
 	for name, n := range trs {
 		alarms[name] = jsonAlarmSummary{Transitions: n, State: states[name].String()}
 	}
+	if w.format == "text" {
+		w.report.print(w.out, reportTotals{events: prog.Events, errs: errs, late: prog.Late, skipped: skipped,
+			notifications: notifications, deliver: deliver, sent: sent, failed: failed, states: states, counts: counts})
+		return
+	}
 	if w.format == "json" {
 		type summary struct {
 			Type          string                      `json:"type"`
@@ -714,9 +742,12 @@ func (w *scanWriter) summary(prog *engine.Program, errs, skipped, notifications 
 			Notifications int                         `json:"notifications"`
 			Delivered     *int                        `json:"delivered,omitempty"`
 			Failed        *int                        `json:"failed,omitempty"`
+			// Noise is, per rule and UTC day, matches, transitions to
+			// ALARM and notifications.
+			Noise map[string]map[string]dayNoise `json:"noise"`
 		}
 		sm := summary{Type: "summary", Events: prog.Events, Errors: errs, Filters: counts, Alarms: alarms, Late: prog.Late,
-			Skipped: skipped, Notifications: notifications}
+			Skipped: skipped, Notifications: notifications, Noise: w.report.noiseJSON()}
 		if deliver {
 			sm.Delivered, sm.Failed = &sent, &failed
 		}

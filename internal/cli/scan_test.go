@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/trailwatch/trailwatch/internal/alarm"
+	"github.com/trailwatch/trailwatch/internal/rules"
+	"github.com/trailwatch/trailwatch/internal/rules/engine"
 )
 
 var (
@@ -28,6 +34,8 @@ func TestScanGolden(t *testing.T) {
 	}{
 		{"seeds_text", "", []string{"scan", "--pack", "seeds", eventsFile}, 0},
 		{"seeds_json", "", []string{"scan", "--pack", "seeds", "--format", "json", eventsFile}, 0},
+		{"seeds_log", "", []string{"scan", "--pack", "seeds", "--format", "log", eventsFile}, 0},
+		{"cis_sample_trail_text", "", []string{"scan", "--pack", "cis", sample}, 0},
 		{"seed004_template_json", "", append(append([]string{"scan", "--format", "json"}, seed004...), eventsFile), 0},
 		{"seed004_console_template", "", []string{"scan", "--rules", filepath.Join(rulesData, "seed004-console.yaml"), "--param", "NotifyEmailAddress=a@example.com", eventsFile}, 0},
 		{"cis_sample_trail_json", "", []string{"scan", "--pack", "cis", "--format", "json", sample}, 0},
@@ -143,5 +151,36 @@ func TestScanHelp(t *testing.T) {
 	stdout, _, code := run(t, "", "scan", "--help")
 	if code != 0 || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--pack") {
 		t.Errorf("exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestScanReportNoiseManyDays: more than a week of activity is summarised
+// per rule (totals, active days, worst day) instead of one column per day.
+func TestScanReportNoiseManyDays(t *testing.T) {
+	r := newScanReport()
+	a := &rules.Alarm{AlarmName: "A"}
+	start := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	for d := range 10 {
+		at := start.AddDate(0, 0, d)
+		n := 1
+		if d == 4 {
+			n = 3 // the worst day
+		}
+		for range n {
+			r.add(engine.Output{Kind: engine.KindTransition, Transition: &engine.Transition{
+				Transition: alarm.Transition{Time: at, From: alarm.OK, To: alarm.Alarm}, Alarm: a}})
+			r.add(engine.Output{Kind: engine.KindNotification, Notification: &engine.Notification{Time: at, Alarm: "A", ARN: "arn:t"}})
+		}
+	}
+	var b strings.Builder
+	w := bufio.NewWriter(&b)
+	r.printNoise(w)
+	w.Flush()
+	want := "  A  12/12 over 10 of 10 days; worst 2024-07-05: 3/3\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Errorf("noise:\n%s\nwant suffix %q", b.String(), want)
+	}
+	if got := r.noiseJSON()["A"]["2024-07-05"]; got.Alarms != 3 || got.Notifications != 3 {
+		t.Errorf("noiseJSON = %+v", got)
 	}
 }
