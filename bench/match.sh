@@ -18,24 +18,23 @@ go build -o "$out/trailwatch" "$here/../cmd/trailwatch"
 files="$out/files.txt"
 find "$corpus" -name '*.json.gz' -print0 > "$files"
 pattern='{ ($.eventName = ConsoleLogin) || ($.eventName = AssumeRole) }'
-jqfilter='.Records[] | select(.eventName == "ConsoleLogin" or .eventName == "AssumeRole")'
 sql="SELECT count(*) FROM (SELECT unnest(Records) AS r FROM read_json('$corpus/**/*.json.gz', format='auto', maximum_object_size=1073741824)) WHERE r.eventName IN ('ConsoleLogin','AssumeRole')"
 
 echo "== counts (all four must agree)"
 echo "trailwatch: $("$out/trailwatch" match "$pattern" "$corpus" 2>/dev/null | wc -l)"
-echo "jq:         $(xargs -0 -n 200 sh -c 'zcat "$@" | jq -c '"'$jqfilter'"'' _ < "$files" | wc -l)"
+echo "jq:         $("$here/jq-match.sh" "$files" | wc -l)"
 echo "duckdb:     $("$out/duckdb-query" "$sql")"
 
 echo "== peak RSS of trailwatch"
 /usr/bin/time -f "match: %M KiB max RSS, %e s, %P CPU" "$out/trailwatch" match "$pattern" "$corpus" > /dev/null
-/usr/bin/time -f "scan --pack cis: %M KiB max RSS, %e s, %P CPU" "$out/trailwatch" scan --pack cis "$corpus" > /dev/null 2>"$out/scan.stderr" || true
+/usr/bin/time -f "scan --pack cis --pack seeds: %M KiB max RSS, %e s, %P CPU" "$out/trailwatch" scan --pack cis --pack seeds "$corpus" > /dev/null 2>"$out/scan.stderr" || tail -1 "$out/scan.stderr"
 
 echo "== timings"
 hyperfine --warmup 1 --runs "${RUNS:-3}" --export-markdown "$out/match.md" \
   -n 'zcat (decompression floor, 1 core)' "xargs -0 zcat < $files > /dev/null" \
   -n 'trailwatch match (2 cores)' "$out/trailwatch match '$pattern' $corpus > /dev/null" \
   -n 'trailwatch match --workers 1' "$out/trailwatch match --workers 1 '$pattern' $corpus > /dev/null" \
-  -n 'trailwatch scan --pack cis (15 filters + alarms)' "$out/trailwatch scan --pack cis $corpus > /dev/null 2>&1" \
-  -n "jq -c '.Records[] | select(...)'" "xargs -0 -n 200 sh -c 'zcat \"\$@\" | jq -c '\"'$jqfilter'\"'' _ < $files > /dev/null" \
+  -n 'trailwatch scan --pack cis --pack seeds (18 filters, 17 alarms)' "$out/trailwatch scan --pack cis --pack seeds $corpus > /dev/null 2>&1" \
+  -n "jq -c '.Records[] | select(...)' (1 core)" "$here/jq-match.sh $files > /dev/null" \
   -n "DuckDB read_json + unnest" "$out/duckdb-query \"$sql\" > /dev/null"
 cat "$out/match.md"
