@@ -21,6 +21,7 @@ type Streams struct {
 	Out      io.Writer
 	Err      io.Writer
 	ErrIsTTY bool // progress is drawn only on a terminal
+	OutIsTTY bool // query prints an aligned table on a terminal
 }
 
 // exitError carries a specific exit status out of a command.
@@ -115,6 +116,8 @@ and evaluates CloudWatch Logs filter patterns over them, locally and fast.`,
 	root.AddCommand(newWhoisCmd(s))
 	root.AddCommand(newScanCmd(s))
 	root.AddCommand(newRulesCmd(s))
+	root.AddCommand(newIngestCmd(s))
+	root.AddCommand(newQueryCmd(s))
 	return root
 }
 
@@ -133,9 +136,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // StdStreams returns the process's standard streams.
 func StdStreams() Streams {
-	isTTY := false
-	if fi, err := os.Stderr.Stat(); err == nil {
-		isTTY = fi.Mode()&os.ModeCharDevice != 0
+	tty := func(f *os.File) bool {
+		fi, err := f.Stat()
+		return err == nil && fi.Mode()&os.ModeCharDevice != 0
 	}
-	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrIsTTY: isTTY}
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrIsTTY: tty(os.Stderr), OutIsTTY: tty(os.Stdout)}
 }

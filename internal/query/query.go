@@ -1,0 +1,167 @@
+// Package query runs SQL over a trailwatch store on embedded DuckDB, with
+// the table names of AWS's Athena tables (cloudtrail_logs,
+// cloudtrail_logs_pp, s3_access_logs, server_access_logs_pp) as views over
+// the store's committed Parquet files, and whatever compatibility SQL the
+// caller installs first (the Athena/Trino function layer).
+package query
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/marcboeker/go-duckdb/v2" // registers the "duckdb" driver
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/trailwatch/trailwatch/internal/store"
+)
+
+// Engine is an in-memory DuckDB database with the store's views.
+type Engine struct {
+	db   *sql.DB
+	conn *sql.Conn
+	tmp  string // schema-only Parquet files for empty tables
+}
+
+// Open creates the database, runs setup (compatibility macros), and
+// creates the views of the store's tables.
+func Open(ctx context.Context, st *store.Store, setup []string) (*Engine, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	conn, err := db.Conn(ctx) // one connection: macros and views live per database, settings per connection
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	e := &Engine{db: db, conn: conn}
+	for _, stmt := range setup {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("install compatibility SQL %q: %w", firstLine(stmt), err)
+		}
+	}
+	if err := e.createViews(ctx, st); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases the database.
+func (e *Engine) Close() error {
+	e.conn.Close()
+	err := e.db.Close()
+	if e.tmp != "" {
+		os.RemoveAll(e.tmp)
+	}
+	return err
+}
+
+func (e *Engine) createViews(ctx context.Context, st *store.Store) error {
+	files := st.Files(store.TableCloudTrail)
+	if len(files) == 0 {
+		f, err := e.emptyFile(store.TableCloudTrail, []store.CloudTrailRow{})
+		if err != nil {
+			return err
+		}
+		files = []string{f}
+	}
+	// Athena's partition-projected table has the partition column
+	// `timestamp` (yyyy/MM/dd); the store's Hive partitions (account,
+	// region, date) stay as extra columns.
+	ct := fmt.Sprintf(`CREATE VIEW cloudtrail_logs AS SELECT *, strftime(CAST("date" AS DATE), '%%Y/%%m/%%d') AS "timestamp"
+FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(files))
+	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`} {
+		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create view: %w", err)
+		}
+	}
+	return nil
+}
+
+// emptyFile writes a Parquet file with T's schema and no rows, so that a
+// table with no data still has its columns.
+func (e *Engine) emptyFile(table string, rows any) (string, error) {
+	if e.tmp == "" {
+		d, err := os.MkdirTemp("", "trailwatch-query-")
+		if err != nil {
+			return "", fmt.Errorf("create empty table %s: %w", table, err)
+		}
+		e.tmp = d
+	}
+	path := filepath.Join(e.tmp, "account=unknown", "region=unknown", "date=unknown", table+".parquet")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("create empty table %s: %w", table, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("create empty table %s: %w", table, err)
+	}
+	defer f.Close()
+	switch rows.(type) {
+	case []store.CloudTrailRow:
+		w := parquet.NewGenericWriter[store.CloudTrailRow](f)
+		if err := w.Close(); err != nil {
+			return "", fmt.Errorf("create empty table %s: %w", table, err)
+		}
+	}
+	return path, nil
+}
+
+// Columns and rows of a result, streamed.
+type Sink interface {
+	Columns(names []string) error
+	Row(values []any) error
+}
+
+// Run executes one statement and streams its result to sink.
+func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
+	rows, err := e.conn.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	if err := sink.Columns(cols); err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := sink.Row(vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func sqlList(files []string) string {
+	q := make([]string, len(files))
+	for i, f := range files {
+		q[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}

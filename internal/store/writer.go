@@ -1,0 +1,167 @@
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+const (
+	// rowBatch is how many rows a partition buffers before handing them
+	// to the Parquet writer (which encodes column by column).
+	rowBatch = 1024
+	// rowGroupRows bounds a row group, which the Parquet writer keeps in
+	// memory until it is full.
+	rowGroupRows = 32 * 1024
+	// openPartitions bounds the files a writer keeps open; the least
+	// recently written is finished when another is needed. Inputs walked
+	// in the delivery layout come partition by partition, so files are
+	// rarely split.
+	openPartitions = 4
+)
+
+// PartitionWriter writes rows of one table to one Parquet file per
+// partition, under a run's temporary area. One goroutine uses it; an ingest
+// has one per worker, each with its own file names.
+type PartitionWriter[T any] struct {
+	store *Store
+	run   *Run
+	table string
+	name  string // distinguishes this writer's files within the run
+	parts map[Partition]*partFile[T]
+	seq   int               // files started, for names and recency
+	files map[Partition]int // files started per partition
+	errs  []error           // from files finished early
+	// finished files, added to the run by AddTo
+	finished []finishedFile
+}
+
+type partFile[T any] struct {
+	used int // writer's seq when last written
+	rel  string
+	f    *os.File
+	buf  *bufio.Writer
+	w    *parquet.GenericWriter[T]
+	rows []T
+	n    int
+}
+
+// NewPartitionWriter returns a writer whose files are named after the run
+// and name (e.g. the worker number).
+func NewPartitionWriter[T any](s *Store, run *Run, table, name string) *PartitionWriter[T] {
+	return &PartitionWriter[T]{store: s, run: run, table: table, name: name, parts: map[Partition]*partFile[T]{}, files: map[Partition]int{}}
+}
+
+// Write adds a row to partition p.
+func (pw *PartitionWriter[T]) Write(p Partition, row T) error {
+	pf := pw.parts[p]
+	if pf == nil {
+		if len(pw.parts) == openPartitions {
+			pw.finishOldest()
+		}
+		n := pw.files[p]
+		pw.files[p] = n + 1
+		rel := filepath.Join(pw.table, filepath.FromSlash(p.Path()), fmt.Sprintf("%s-%s-%d.parquet", pw.run.ID, pw.name, n))
+		path := pw.store.TempPath(rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", rel, err)
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", rel, err)
+		}
+		buf := bufio.NewWriterSize(f, 1<<20)
+		pf = &partFile[T]{rel: rel, f: f, buf: buf, rows: make([]T, 0, rowBatch),
+			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+				parquet.MaxRowsPerRowGroup(rowGroupRows))}
+		pw.parts[p] = pf
+	}
+	pw.seq++
+	pf.used = pw.seq
+	pf.rows = append(pf.rows, row)
+	if len(pf.rows) == rowBatch {
+		return pf.flush()
+	}
+	return nil
+}
+
+func (pf *partFile[T]) flush() error {
+	if len(pf.rows) == 0 {
+		return nil
+	}
+	if _, err := pf.w.Write(pf.rows); err != nil {
+		return fmt.Errorf("write %s: %w", pf.rel, err)
+	}
+	pf.n += len(pf.rows)
+	clear(pf.rows)
+	pf.rows = pf.rows[:0]
+	return nil
+}
+
+// finishOldest finishes the least recently written file.
+func (pw *PartitionWriter[T]) finishOldest() {
+	var oldest Partition
+	min := -1
+	for p, pf := range pw.parts {
+		if min < 0 || pf.used < min {
+			oldest, min = p, pf.used
+		}
+	}
+	if err := pw.finish(pw.parts[oldest]); err != nil {
+		pw.errs = append(pw.errs, err)
+	}
+	delete(pw.parts, oldest)
+}
+
+// Close finishes every file; the run lists the ones written completely.
+// Writers of one run must be closed one at a time.
+func (pw *PartitionWriter[T]) Close() error {
+	errs := pw.errs
+	for _, pf := range pw.parts {
+		if err := pw.finish(pf); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	pw.parts = nil
+	return errors.Join(errs...)
+}
+
+// finish completes a file and adds it to the run's pending files.
+func (pw *PartitionWriter[T]) finish(pf *partFile[T]) error {
+	err := pf.flush()
+	if err == nil {
+		err = pf.w.Close()
+	}
+	if err == nil {
+		err = pf.buf.Flush()
+	}
+	if err == nil {
+		err = pf.f.Sync()
+	}
+	if cerr := pf.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", pf.rel, err)
+	}
+	pw.finished = append(pw.finished, finishedFile{pf.rel, pf.n})
+	return nil
+}
+
+type finishedFile struct {
+	rel  string
+	rows int
+}
+
+// AddTo records the finished files in the run. Call it after Close, from
+// one goroutine at a time.
+func (pw *PartitionWriter[T]) AddTo(run *Run) {
+	for _, f := range pw.finished {
+		run.AddFile(pw.table, f.rel, f.rows)
+	}
+}
