@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/compress/snappy"
 )
 
 const (
@@ -77,7 +77,7 @@ func (pw *PartitionWriter[T]) Write(p Partition, row T) error {
 		}
 		buf := bufio.NewWriterSize(f, 1<<20)
 		pf = &partFile[T]{rel: rel, f: f, buf: buf, rows: make([]T, 0, rowBatch),
-			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&snappy.Codec{}),
 				parquet.MaxRowsPerRowGroup(rowGroupRows))}
 		pw.parts[p] = pf
 	}
