@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,16 +12,19 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
+	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/source"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
 
 type ingestOptions struct {
 	store   string
+	actors  bool
 	workers int
 	inputs  []string
 }
@@ -41,6 +45,10 @@ store already holds is skipped. An ingest becomes visible all at once when it
 finishes (DIR/manifest.json lists the committed files); an interrupted ingest
 leaves nothing visible and its leftovers are removed by the next one.
 
+Every event's actor (who is behind it, through role sessions and issued keys,
+as 'trailwatch actors' resolves it) goes to the table cloudtrail_actors, joined
+on eventid; --actors=false skips it.
+
 INPUT is as for 'trailwatch match'.`,
 		Example: `  # A month of an organization trail, then the queries you ran on Athena
   trailwatch ingest --store ./ct AWSLogs/o-abc123/
@@ -54,6 +62,7 @@ INPUT is as for 'trailwatch match'.`,
 	f := cmd.Flags()
 	f.StringVar(&o.store, "store", "", "store directory (created if missing)")
 	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "inputs converted in parallel")
+	f.BoolVar(&o.actors, "actors", true, "resolve who is behind every event into the cloudtrail_actors table (reads inputs in time order; --actors=false is faster)")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }
@@ -64,7 +73,13 @@ type ingestResult struct {
 	skipped bool // already in the store
 	errs    []error
 	notices []string
+	events  []identity.Event // for actor resolution, in record order
+	partial bool             // only events; more results of the input follow
 }
+
+// ingestEventBatch bounds the identity events an input hands on at once, so
+// that a huge delivery file does not hold all of its events.
+const ingestEventBatch = 4096
 
 func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	if o.workers < 1 {
@@ -79,61 +94,92 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
 	}
 	errw := &lockedWriter{w: s.Err}
-	var mu sync.Mutex
 	inputErrs, skippedInputs, records := 0, 0, 0
+	var reportMu sync.Mutex
 	report := func(err error) {
-		mu.Lock()
+		reportMu.Lock()
 		inputErrs++
-		mu.Unlock()
+		reportMu.Unlock()
 		fmt.Fprintf(errw, "trailwatch: %v\n", err)
 	}
 	notice := func(msg string) { fmt.Fprintf(errw, "trailwatch: %s\n", msg) }
 
-	inputs := make(chan source.Input)
-	go source.Walk(ctx, o.inputs, s.In, inputs, report, notice)
+	// With actors, inputs go in delivery-time order, as scan and actors
+	// read them, so that identity resolution sees issuing events before
+	// their uses; without, in walk order, which keeps each partition's
+	// files together.
+	var inputs <-chan source.Input
+	if o.actors {
+		inputs = sortedInputs(ctx, o.inputs, s.In, report, notice)
+	} else {
+		walked := make(chan source.Input)
+		go source.Walk(ctx, o.inputs, s.In, walked, report, notice)
+		inputs = walked
+	}
 
+	// One CloudTrail writer per worker, handed out through a free list so
+	// that no two inputs write through one writer at once.
+	free := make(chan *store.PartitionWriter[store.CloudTrailRow], o.workers)
 	writers := make([]*store.PartitionWriter[store.CloudTrailRow], o.workers)
-	var wg sync.WaitGroup
-	counter := newProgress(s)
 	for w := range o.workers {
-		pw := store.NewPartitionWriter[store.CloudTrailRow](st, run, store.TableCloudTrail, strconv.Itoa(w))
-		writers[w] = pw
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		writers[w] = store.NewPartitionWriter[store.CloudTrailRow](st, run, store.TableCloudTrail, strconv.Itoa(w))
+		free <- writers[w]
+	}
+	// Actors are resolved in one serial stage, in input order, with the
+	// same reorder window as 'trailwatch actors'.
+	actorsW := store.NewPartitionWriter[store.ActorRow](st, run, store.TableActors, "a")
+	resolver := identity.NewResolver(identity.DefaultConfig())
+	window := identity.NewWindow(resolver)
+	var actorErr error
+	emitActor := func(ev *identity.Event, a identity.Actor) {
+		if actorErr != nil {
+			return
+		}
+		actorErr = actorsW.Write(actorPartition(ev), actorRow(ev, &a))
+	}
+
+	counter := newProgress(s)
+	source.Ordered(ctx, inputs, o.workers,
+		func(ctx context.Context, in source.Input, send func(ingestResult)) {
+			pw := <-free
+			defer func() { free <- pw }()
 			var rd cloudtrail.Reader
 			var row store.CloudTrailRow
-			for in := range inputs {
-				res := ingestInput(ctx, st, &rd, in, pw, &row)
-				mu.Lock()
-				for _, e := range res.errs {
-					inputErrs++
-					fmt.Fprintf(errw, "trailwatch: %v\n", e)
-				}
-				for _, n := range res.notices {
-					fmt.Fprintf(errw, "trailwatch: %s\n", n)
-				}
-				switch {
-				case res.skipped:
-					skippedInputs++
-				case res.info.Records > 0:
-					run.Inputs = append(run.Inputs, res.info)
-					records += res.info.Records
-				}
-				counter.update(1, records, 0)
-				mu.Unlock()
+			send(ingestInput(ctx, st, &rd, in, pw, &row, o.actors, send))
+		},
+		func(in source.Input, res ingestResult) {
+			for i := range res.events {
+				window.Push(res.events[i], emitActor)
 			}
-		}()
-	}
-	wg.Wait()
+			if res.partial {
+				return
+			}
+			for _, e := range res.errs {
+				report(e)
+			}
+			for _, n := range res.notices {
+				notice(n)
+			}
+			switch {
+			case res.skipped:
+				skippedInputs++
+			case res.info.Records > 0:
+				run.Inputs = append(run.Inputs, res.info)
+				records += res.info.Records
+			}
+			counter.update(1, records, 0)
+		},
+		func(source.Input) {})
+	window.Flush(emitActor)
 	counter.done()
-	var closeErrs []error
+
+	closeErrs := []error{actorErr}
 	for _, pw := range writers {
-		if err := pw.Close(); err != nil {
-			closeErrs = append(closeErrs, err)
-		}
+		closeErrs = append(closeErrs, pw.Close())
 		pw.AddTo(run)
 	}
+	closeErrs = append(closeErrs, actorsW.Close())
+	actorsW.AddTo(run)
 	if err := errors.Join(closeErrs...); err != nil {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: nothing committed: %w", err)}
 	}
@@ -145,16 +191,48 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	}
 	fmt.Fprintf(s.Out, "ingested %d records from %d inputs into %d files (%s); %d inputs already in the store; %d input errors\n",
 		records, len(run.Inputs), len(run.Files[store.TableCloudTrail]), o.store, skippedInputs, inputErrs)
+	if st := resolver.Stats(); st.Late > 0 {
+		fmt.Fprintf(errw, "trailwatch: ingest: %d events arrived after later events had been resolved (reorder window %s); their actors may be incomplete\n", st.Late, identity.DefaultWindow)
+	}
 	if inputErrs > 0 {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %d input error(s); the errors above name what was skipped", inputErrs)}
 	}
 	return nil
 }
 
+// actorPartition stores an actor row beside its event.
+func actorPartition(ev *identity.Event) store.Partition {
+	p := store.Partition{Account: ev.AccountID, Region: ev.Region, Date: "unknown"}
+	if p.Account == "" {
+		p.Account = ev.Principal.AccountID
+	}
+	if !ev.Time.IsZero() {
+		p.Date = ev.Time.UTC().Format(time.DateOnly)
+	}
+	return p.Clean()
+}
+
+func actorRow(ev *identity.Event, a *identity.Actor) store.ActorRow {
+	r := store.ActorRow{
+		EventID: ev.ID, EventTime: ev.TimeText, EventName: ev.Name,
+		PrincipalType: a.Principal.Type, PrincipalARN: a.Principal.ARN, AccessKeyID: a.Principal.AccessKeyID,
+		Who: a.Who(), OriginType: a.Origin.Type, OriginName: a.Origin.Name, OriginARN: a.Origin.ARN,
+		OriginAccountID: a.Origin.AccountID, OriginID: a.Origin.ID, PermissionSet: a.Origin.PermissionSet,
+		Method: string(a.Method), SourceIdentity: a.SourceIdentity, ChainLength: int32(len(a.Chain)),
+	}
+	if len(a.Chain) > 0 {
+		if b, err := json.Marshal(a.Chain); err == nil {
+			r.Chain = string(b)
+		}
+	}
+	return r
+}
+
 // ingestInput converts one input. An input whose size and hash the store
 // holds is skipped; otherwise its records go to pw and its hash is
 // computed while it is read.
-func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, pw *store.PartitionWriter[store.CloudTrailRow], row *store.CloudTrailRow) ingestResult {
+func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, pw *store.PartitionWriter[store.CloudTrailRow],
+	row *store.CloudTrailRow, actors bool, send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	if in.Name != "-" {
 		fi, err := os.Stat(in.Name)
@@ -214,6 +292,15 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		if err := pw.Write(p, *row); err != nil {
 			res.errs = append(res.errs, err)
 			return res
+		}
+		if !actors {
+			res.info.Records++
+			continue
+		}
+		res.events = append(res.events, identity.FromRecord(rec))
+		if len(res.events) == ingestEventBatch {
+			send(ingestResult{events: res.events, partial: true})
+			res.events = nil
 		}
 		res.info.Records++
 	}

@@ -26,6 +26,11 @@ func TestIngestQuery(t *testing.T) {
 		{"nested_json", `SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS role, readonly, resources[1].arn AS first_resource,
 			"timestamp" FROM cloudtrail_logs WHERE eventname = 'GetPasswordData' ORDER BY eventtime, eventid LIMIT 2`, "json"},
 		{"partitions_csv", `SELECT "timestamp", count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 1`, "csv"},
+		// The resolved actors join on eventid: the 30 GetPasswordData
+		// calls go back to christophe's AssumeRole through the key it issued.
+		{"actors_join_csv", `SELECT a.who, a.method, a.origin_type, a.chain_length, count(*) AS n FROM cloudtrail_logs c
+			JOIN cloudtrail_actors a USING (eventid) WHERE c.eventname = 'GetPasswordData' GROUP BY ALL ORDER BY n DESC`, "csv"},
+		{"actors_methods_csv", `SELECT method, count(*) AS n FROM cloudtrail_actors GROUP BY 1 ORDER BY 1`, "csv"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			stdout, stderr, code := run(t, "", "query", "--store", dir, "--format", c.format, c.sql)

@@ -1,7 +1,8 @@
 // Package query runs SQL over a trailwatch store on embedded DuckDB, with
 // the table names of AWS's Athena tables (cloudtrail_logs,
 // cloudtrail_logs_pp, s3_access_logs, server_access_logs_pp) as views over
-// the store's committed Parquet files, and whatever compatibility SQL the
+// the store's committed Parquet files, cloudtrail_actors with the actor
+// resolved for each event, and whatever compatibility SQL the
 // caller installs first (the Athena/Trino function layer).
 package query
 
@@ -77,7 +78,16 @@ func (e *Engine) createViews(ctx context.Context, st *store.Store) error {
 	// region, date) stay as extra columns.
 	ct := fmt.Sprintf(`CREATE VIEW cloudtrail_logs AS SELECT *, strftime(CAST("date" AS DATE), '%%Y/%%m/%%d') AS "timestamp"
 FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(files))
-	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`} {
+	actors := st.Files(store.TableActors)
+	if len(actors) == 0 {
+		f, err := e.emptyFile(store.TableActors, []store.ActorRow{})
+		if err != nil {
+			return err
+		}
+		actors = []string{f}
+	}
+	at := fmt.Sprintf(`CREATE VIEW cloudtrail_actors AS SELECT * EXCLUDE (account, region, "date") FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(actors))
+	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`, at} {
 		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create view: %w", err)
 		}
@@ -104,12 +114,17 @@ func (e *Engine) emptyFile(table string, rows any) (string, error) {
 		return "", fmt.Errorf("create empty table %s: %w", table, err)
 	}
 	defer f.Close()
+	var w interface{ Close() error }
 	switch rows.(type) {
 	case []store.CloudTrailRow:
-		w := parquet.NewGenericWriter[store.CloudTrailRow](f)
-		if err := w.Close(); err != nil {
-			return "", fmt.Errorf("create empty table %s: %w", table, err)
-		}
+		w = parquet.NewGenericWriter[store.CloudTrailRow](f)
+	case []store.ActorRow:
+		w = parquet.NewGenericWriter[store.ActorRow](f)
+	default:
+		return "", fmt.Errorf("create empty table %s: no schema for %T", table, rows)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("create empty table %s: %w", table, err)
 	}
 	return path, nil
 }

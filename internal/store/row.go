@@ -183,8 +183,17 @@ func RowFromJSON(v *fastjson.Value, row *CloudTrailRow) Partition {
 	if t, err := time.Parse(time.RFC3339Nano, row.EventTime); err == nil {
 		p.Date = t.UTC().Format(time.DateOnly)
 	}
+	return p.Clean()
+}
+
+// Clean makes the partition values safe as directory names; empty values
+// become "unknown".
+func (p Partition) Clean() Partition {
 	p.Account = partitionValue(p.Account)
 	p.Region = partitionValue(p.Region)
+	if p.Date == "" {
+		p.Date = "unknown"
+	}
 	return p
 }
 
@@ -252,4 +261,32 @@ func text(v *fastjson.Value) string {
 		return string(b)
 	}
 	return string(v.MarshalTo(nil))
+}
+
+// TableActors is the table of resolved actors, one row per event, joined
+// to cloudtrail_logs on eventid (docs/store.md, docs/identity.md).
+const TableActors = "actors"
+
+// ActorRow is who is behind one event, as internal/identity resolved it
+// during the ingest.
+type ActorRow struct {
+	EventID         string `parquet:"eventid,optional"`
+	EventTime       string `parquet:"eventtime,optional"`
+	EventName       string `parquet:"eventname,optional"`
+	PrincipalType   string `parquet:"principal_type,optional"`
+	PrincipalARN    string `parquet:"principal_arn,optional"`
+	AccessKeyID     string `parquet:"accesskeyid,optional"`
+	Who             string `parquet:"who,optional"`
+	OriginType      string `parquet:"origin_type,optional"`
+	OriginName      string `parquet:"origin_name,optional"`
+	OriginARN       string `parquet:"origin_arn,optional"`
+	OriginAccountID string `parquet:"origin_accountid,optional"`
+	OriginID        string `parquet:"origin_id,optional"`
+	PermissionSet   string `parquet:"permission_set,optional"`
+	Method          string `parquet:"method,optional"`
+	SourceIdentity  string `parquet:"sourceidentity,optional"`
+	ChainLength     int32  `parquet:"chain_length"`
+	// Chain is the JSON array of the credential-issuing events, origin
+	// first, as `trailwatch actors --format json` prints it.
+	Chain string `parquet:"chain,optional"`
 }

@@ -18,11 +18,16 @@ const (
 	// rowGroupRows bounds a row group, which the Parquet writer keeps in
 	// memory until it is full.
 	rowGroupRows = 32 * 1024
+	// pendingRows bounds the rows a writer holds in unfinished row groups
+	// across its open files; past it the largest row group is finished
+	// early. With inputs in time order every partition is open at once.
+	pendingRows = 64 * 1024
 	// openPartitions bounds the files a writer keeps open; the least
 	// recently written is finished when another is needed. Inputs walked
 	// in the delivery layout come partition by partition, so files are
-	// rarely split.
-	openPartitions = 4
+	// rarely split; in time order, an ingest of many accounts and regions
+	// keeps them all open and pendingRows bounds the memory.
+	openPartitions = 64
 )
 
 // PartitionWriter writes rows of one table to one Parquet file per
@@ -39,16 +44,18 @@ type PartitionWriter[T any] struct {
 	errs  []error           // from files finished early
 	// finished files, added to the run by AddTo
 	finished []finishedFile
+	pending  int // rows in unfinished row groups of all open files
 }
 
 type partFile[T any] struct {
-	used int // writer's seq when last written
-	rel  string
-	f    *os.File
-	buf  *bufio.Writer
-	w    *parquet.GenericWriter[T]
-	rows []T
-	n    int
+	used    int // writer's seq when last written
+	pending int // rows in the unfinished row group
+	rel     string
+	f       *os.File
+	buf     *bufio.Writer
+	w       *parquet.GenericWriter[T]
+	rows    []T
+	n       int
 }
 
 // NewPartitionWriter returns a writer whose files are named after the run
@@ -75,17 +82,42 @@ func (pw *PartitionWriter[T]) Write(p Partition, row T) error {
 		if err != nil {
 			return fmt.Errorf("write %s: %w", rel, err)
 		}
-		buf := bufio.NewWriterSize(f, 1<<20)
+		buf := bufio.NewWriterSize(f, 64<<10)
 		pf = &partFile[T]{rel: rel, f: f, buf: buf, rows: make([]T, 0, rowBatch),
-			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&snappy.Codec{}),
-				parquet.MaxRowsPerRowGroup(rowGroupRows))}
+			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&snappy.Codec{}), parquet.PageBufferSize(64<<10))}
 		pw.parts[p] = pf
 	}
 	pw.seq++
 	pf.used = pw.seq
 	pf.rows = append(pf.rows, row)
-	if len(pf.rows) == rowBatch {
-		return pf.flush()
+	if len(pf.rows) < rowBatch {
+		return nil
+	}
+	pw.pending += len(pf.rows)
+	if err := pf.flush(); err != nil {
+		return err
+	}
+	if pf.pending >= rowGroupRows {
+		return pw.endRowGroup(pf)
+	}
+	if pw.pending > pendingRows {
+		var big *partFile[T]
+		for _, x := range pw.parts {
+			if big == nil || x.pending > big.pending {
+				big = x
+			}
+		}
+		return pw.endRowGroup(big)
+	}
+	return nil
+}
+
+// endRowGroup writes the unfinished row group of pf to its file.
+func (pw *PartitionWriter[T]) endRowGroup(pf *partFile[T]) error {
+	pw.pending -= pf.pending
+	pf.pending = 0
+	if err := pf.w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", pf.rel, err)
 	}
 	return nil
 }
@@ -98,6 +130,7 @@ func (pf *partFile[T]) flush() error {
 		return fmt.Errorf("write %s: %w", pf.rel, err)
 	}
 	pf.n += len(pf.rows)
+	pf.pending += len(pf.rows)
 	clear(pf.rows)
 	pf.rows = pf.rows[:0]
 	return nil
@@ -112,6 +145,7 @@ func (pw *PartitionWriter[T]) finishOldest() {
 			oldest, min = p, pf.used
 		}
 	}
+	pw.pending -= pw.parts[oldest].pending
 	if err := pw.finish(pw.parts[oldest]); err != nil {
 		pw.errs = append(pw.errs, err)
 	}
