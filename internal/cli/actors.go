@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -273,40 +271,12 @@ func decodeIdentityInput(ctx context.Context, rd *cloudtrail.Reader, in source.I
 		return
 	}
 	defer rc.Close()
-	dec, err := rd.Decoder(rc, in.Name)
-	if err != nil {
-		b.errs = append(b.errs, fmt.Errorf("read %s: %w", in.Name, err))
-		return
-	}
-	for n := 1; ; n++ {
-		rec, err := dec.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			var notice *cloudtrail.Notice
-			var de *cloudtrail.DecodeError
-			switch {
-			case errors.As(err, &notice):
-				b.notices = append(b.notices, notice.Error())
-			case !in.Explicit && dec.Records() == 0 && errors.Is(err, cloudtrail.ErrNotCloudTrail):
-				b.notices = append(b.notices, fmt.Sprintf("%s: skipped: not a CloudTrail log file", in.Name))
-				return
-			default:
-				b.errs = append(b.errs, err)
-				if errors.As(err, &de) && de.Fatal {
-					return
-				}
-			}
-			continue
-		}
+	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		b.events = append(b.events, identity.FromRecord(rec))
 		if len(b.events) >= identityBatchEvents {
 			send(b)
 			b = &identityBatch{}
 		}
-		if n&1023 == 0 && ctx.Err() != nil {
-			return
-		}
-	}
+		return true
+	})
 }

@@ -261,48 +261,25 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	defer rc.Close()
 	h := sha256.New()
 	counted := &countingReader{r: io.TeeReader(rc, h)}
-	dec, err := rd.Decoder(counted, in.Name)
-	if err != nil {
-		res.errs = append(res.errs, fmt.Errorf("read %s: %w", in.Name, err))
-		return res
-	}
-	for ctx.Err() == nil {
-		rec, err := dec.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var n *cloudtrail.Notice
-			var de *cloudtrail.DecodeError
-			switch {
-			case errors.As(err, &n):
-				res.notices = append(res.notices, n.Error())
-				continue
-			case !in.Explicit && dec.Records() == 0 && errors.Is(err, cloudtrail.ErrNotCloudTrail):
-				res.notices = append(res.notices, fmt.Sprintf("%s: skipped: not a CloudTrail log file", in.Name))
-				return res
-			}
-			res.errs = append(res.errs, err)
-			if errors.As(err, &de) && de.Fatal {
-				break
-			}
-			continue
-		}
+	var writeErr error
+	eachRecord(ctx, rd, in, counted, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
 		p := store.RowFromJSON(rec.JSON, row)
-		if err := pw.Write(p, *row); err != nil {
-			res.errs = append(res.errs, err)
-			return res
-		}
-		if !actors {
-			res.info.Records++
-			continue
-		}
-		res.events = append(res.events, identity.FromRecord(rec))
-		if len(res.events) == ingestEventBatch {
-			send(ingestResult{events: res.events, partial: true})
-			res.events = nil
+		if writeErr = pw.Write(p, *row); writeErr != nil {
+			return false
 		}
 		res.info.Records++
+		if actors {
+			res.events = append(res.events, identity.FromRecord(rec))
+			if len(res.events) == ingestEventBatch {
+				send(ingestResult{events: res.events, partial: true})
+				res.events = nil
+			}
+		}
+		return true
+	})
+	if writeErr != nil {
+		res.errs = append(res.errs, writeErr)
+		return res
 	}
 	io.Copy(io.Discard, counted) // hash what the decoder left unread
 	res.info.SHA256 = hex.EncodeToString(h.Sum(nil))

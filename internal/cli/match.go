@@ -246,45 +246,15 @@ func matchInput(ctx context.Context, o *matchOptions, in source.Input, send func
 			}
 		}
 	}
-	dec, err := rd.Decoder(rc, in.Name)
-	if err != nil {
-		b.errs = append(b.errs, fmt.Errorf("read %s: %w", in.Name, err))
-		return
-	}
-	for {
-		rec, err := dec.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			var notice *cloudtrail.Notice
-			var de *cloudtrail.DecodeError
-			switch {
-			case errors.As(err, &notice):
-				b.notices = append(b.notices, notice.Error())
-			case !in.Explicit && dec.Records() == 0 && errors.Is(err, cloudtrail.ErrNotCloudTrail):
-				// Found by walking a directory and not CloudTrail at all
-				// (a manifest, a README): skip it quietly-but-visibly.
-				b.notices = append(b.notices, fmt.Sprintf("%s: skipped: not a CloudTrail log file", in.Name))
-				return
-			default:
-				b.errs = append(b.errs, err)
-				if errors.As(err, &de) && de.Fatal {
-					return
-				}
-			}
-			continue
-		}
+	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		n++
 		b.events++
 		ev = filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}
 		if o.pattern.Match(&ev) {
 			hit(func(dst []byte) []byte { return o.formatHit(dst, &ev, in.Name, rec.Index, rec) })
 		}
-		if n&1023 == 0 && ctx.Err() != nil {
-			return
-		}
-	}
+		return true
+	})
 }
 
 // formatHit appends the body of one matching event for the output format;

@@ -512,33 +512,7 @@ func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog
 		return
 	}
 	defer rc.Close()
-	dec, err := rd.Decoder(rc, in.Name)
-	if err != nil {
-		b.errs = append(b.errs, fmt.Errorf("read %s: %w", in.Name, err))
-		return
-	}
-	for {
-		rec, err := dec.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			var n *cloudtrail.Notice
-			var de *cloudtrail.DecodeError
-			switch {
-			case errors.As(err, &n):
-				b.notices = append(b.notices, n.Error())
-			case !in.Explicit && dec.Records() == 0 && errors.Is(err, cloudtrail.ErrNotCloudTrail):
-				b.notices = append(b.notices, fmt.Sprintf("%s: skipped: not a CloudTrail log file", in.Name))
-				return
-			default:
-				b.errs = append(b.errs, err)
-				if errors.As(err, &de) && de.Fatal {
-					return
-				}
-			}
-			continue
-		}
+	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		start := len(b.data)
 		b.data = append(b.data, rec.Raw...)
 		r := scanRec{start: start, end: len(b.data), index: rec.Index, pre: prog.Prematch(rec), issuing: issuesCredentials(rec.JSON)}
@@ -550,11 +524,10 @@ func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog
 		if len(b.recs) >= scanBatchRecords || len(b.data) >= scanBatchBytes {
 			send(b)
 			b = batches.get()
-			if ctx.Err() != nil {
-				return
-			}
+			return ctx.Err() == nil
 		}
-	}
+		return true
+	})
 }
 
 // scanWriter prints outputs in text or JSON Lines.
