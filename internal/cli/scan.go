@@ -284,7 +284,8 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 				password = os.Getenv(d.SMTP.PasswordEnv)
 			}
 			router = notify.NewRouter(notify.Config{
-				SMTP:   notify.SMTPConfig{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, Password: password},
+				SMTP: notify.SMTPConfig{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, Password: password,
+					TLS: d.SMTP.TLS, StartTLS: d.SMTP.StartTLS},
 				SNS:    notify.SNSConfig{Region: d.SNS.Region, Endpoint: d.SNS.Endpoint},
 				Stdout: writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) }),
 			})
@@ -440,6 +441,14 @@ func messagesFor(n *engine.Notification) []notify.Message {
 			reason = m.NewStateReason
 		}
 	}
+	summary := notify.AlarmSummary(n.Subject, reason, n.Actors)
+	if n.Alarm == "" {
+		who := ""
+		if len(n.Actors) > 0 {
+			who = n.Actors[0]
+		}
+		summary = notify.EventSummary([]byte(n.Message), who)
+	}
 	var out []notify.Message
 	for _, sub := range n.Target.Subscriptions {
 		subject := n.Subject
@@ -449,7 +458,7 @@ func messagesFor(n *engine.Notification) []notify.Message {
 		out = append(out, notify.Message{
 			Protocol: sub.Protocol, Endpoint: sub.Endpoint, Format: sub.Format, TopicARN: n.ARN,
 			Subject: subject, Body: n.Message, Time: n.Time,
-			Alarm: n.Alarm, State: n.State, Reason: reason, Filter: n.Filter, EventID: n.EventID, Actors: n.Actors,
+			Alarm: n.Alarm, State: n.State, Reason: reason, Filter: n.Filter, EventID: n.EventID, Actors: n.Actors, Summary: summary,
 		})
 	}
 	return out

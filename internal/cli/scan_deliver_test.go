@@ -108,6 +108,24 @@ delivery:
 		}
 	}
 	sort.Strings(subjects)
+	// Every e-mail leads with the summary line (docs/rules.md).
+	var leads []string
+	for _, m := range mails.mails {
+		if _, body, ok := strings.Cut(m, "\r\n\r\n"); ok {
+			first, _, _ := strings.Cut(body, "\r\n")
+			leads = append(leads, first)
+		}
+	}
+	sort.Strings(leads)
+	wantLeads := []string{
+		`ALARM: "AlarmIAMWarn" in US East (N. Virginia) — Threshold Crossed: 1 out of the last 1 datapoints [1.0 (13/05/22 17:18:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition). (caused by alice)`,
+		`ALARM: "IAMPolicyChangesExceptMaintenance" in US East (N. Virginia) — Threshold Crossed: 1 out of the last 1 datapoints [1.0 (13/05/22 17:22:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition). (caused by cm-account-manager via cm-dummuyRole)`,
+		`alice called signin:ConsoleLogin in 000000000000/us-east-1 at 2022-05-13T17:20:10Z`,
+		`arn:aws:iam::000000000000:root called signin:ConsoleLogin in 000000000000/us-east-1 at 2022-05-13T17:45:05Z`,
+	}
+	if strings.Join(leads, "\n") != strings.Join(wantLeads, "\n") {
+		t.Errorf("mail first lines\n%s\nwant\n%s", strings.Join(leads, "\n"), strings.Join(wantLeads, "\n"))
+	}
 	want := []string{
 		`123456789012-AwsConsoleSignIn`, `123456789012-AwsConsoleSignIn`,
 		`ALARM: "AlarmIAMWarn" in US East (N. Virginia)`, `ALARM: "IAMPolicyChangesExceptMaintenance" in US East (N. Virginia)`,

@@ -29,6 +29,10 @@ type Message struct {
 	Filter, EventID      string
 	// Actors names who caused it ("alice@example.com via AWSReservedSSO_…").
 	Actors []string
+	// Summary is the line a person reads first (EventSummary,
+	// AlarmSummary). E-mail, Slack and file deliveries lead with it;
+	// SNS-format deliveries keep Body exactly as SNS would send it.
+	Summary string
 }
 
 // ID is a stable identifier of the message (its content hash), used as the

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,13 @@ type SMTPConfig struct {
 	Username  string
 	Password  string
 	HelloName string // EHLO name; "" is "localhost"
+	// TLS connects with TLS from the start (SMTPS, port 465).
+	TLS bool
+	// StartTLS is "opportunistic" (default: upgrade when the server offers
+	// it), "required" (fail when it does not) or "off".
+	StartTLS string
+	// TLSConfig overrides the TLS settings (tests: a private CA).
+	TLSConfig *tls.Config
 }
 
 // SNSConfig configures publishing to SNS.
@@ -54,6 +62,7 @@ type router struct {
 	cfg    Config
 	mu     sync.Mutex
 	snsCli map[string]*sns.Client // by region
+	files  sync.Mutex             // serialises file deliveries
 }
 
 // NewRouter returns the router for cfg: one sink per protocol.
@@ -73,6 +82,8 @@ func (r *router) Sink(m Message) (Sink, error) {
 		return &StdoutSink{W: r.cfg.Stdout}, nil
 	case "http", "https":
 		return &WebhookSink{Client: r.cfg.HTTPClient}, nil
+	case "file":
+		return &FileSink{mu: &r.files}, nil
 	case "email", "email-json":
 		if r.cfg.SMTP.Address == "" {
 			return nil, errors.New("no SMTP server: set delivery.smtp.address in the rules or pass --smtp HOST:PORT")
@@ -180,6 +191,9 @@ type SlackPayload struct {
 func SlackText(m Message) string {
 	var sb strings.Builder
 	sb.WriteString("*" + m.Subject + "*")
+	if m.Summary != "" && m.Summary != m.Subject {
+		sb.WriteString("\n" + m.Summary)
+	}
 	switch {
 	case m.Alarm != "":
 		fmt.Fprintf(&sb, "\nAlarm `%s` is now *%s*", m.Alarm, m.State)
@@ -249,6 +263,9 @@ func (s *SMTPSink) Send(ctx context.Context, m Message) error {
 		return Permanent(fmt.Errorf("e-mail from %q: %w", s.Config.From, err))
 	}
 	body := m.Body
+	if m.Summary != "" {
+		body = m.Summary + "\n\n" + body
+	}
 	if m.Protocol == "email-json" {
 		b, _ := marshal(SNSEnvelope{Type: "Notification", MessageID: m.ID(), TopicArn: m.TopicARN, Subject: m.Subject,
 			Message: m.Body, Timestamp: m.Time.UTC().Format("2006-01-02T15:04:05.000Z")})
@@ -256,15 +273,24 @@ func (s *SMTPSink) Send(ctx context.Context, m Message) error {
 	}
 	msg := buildMail(from, to, m, body)
 
+	host, _, _ := net.SplitHostPort(s.Config.Address)
+	tlsConfig := s.Config.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{ServerName: host}
+	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.Config.Address)
+	var conn net.Conn
+	if s.Config.TLS {
+		conn, err = (&tls.Dialer{NetDialer: &d, Config: tlsConfig}).DialContext(ctx, "tcp", s.Config.Address)
+	} else {
+		conn, err = d.DialContext(ctx, "tcp", s.Config.Address)
+	}
 	if err != nil {
 		return fmt.Errorf("smtp %s: %w", s.Config.Address, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	host, _, _ := net.SplitHostPort(s.Config.Address)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
@@ -278,6 +304,17 @@ func (s *SMTPSink) Send(ctx context.Context, m Message) error {
 	if err := c.Hello(hello); err != nil {
 		return fmt.Errorf("smtp %s: EHLO: %w", s.Config.Address, err)
 	}
+	if !s.Config.TLS && s.Config.StartTLS != "off" {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(tlsConfig); err != nil {
+				return Permanent(fmt.Errorf("smtp %s: STARTTLS: %w", s.Config.Address, err))
+			}
+		} else if s.Config.StartTLS == "required" {
+			return Permanent(fmt.Errorf("smtp %s: the server does not offer STARTTLS, and starttls is required", s.Config.Address))
+		}
+	}
+	// net/smtp's PLAIN refuses to send the password over an unencrypted
+	// connection to anything but localhost.
 	if s.Config.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.Config.Username, s.Config.Password, host)); err != nil {
 			return Permanent(fmt.Errorf("smtp %s: AUTH: %w", s.Config.Address, err))

@@ -162,6 +162,8 @@ type deliveryDoc struct {
 		From        string `yaml:"from"`
 		Username    string `yaml:"username"`
 		PasswordEnv string `yaml:"passwordEnv"`
+		TLS         bool   `yaml:"tls"`
+		StartTLS    string `yaml:"starttls"`
 	} `yaml:"smtp"`
 	SNS *struct {
 		Region   string `yaml:"region"`
@@ -337,7 +339,13 @@ func loadRulesFile(name string, data []byte, doc *yaml.Node, opts LoadOptions) (
 	if d := rd.Delivery; d != nil {
 		o := Origin{File: name}
 		if d.SMTP != nil {
-			s.Delivery.SMTP = SMTPSettings{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, PasswordEnv: d.SMTP.PasswordEnv}
+			switch d.SMTP.StartTLS {
+			case "", "opportunistic", "required", "off":
+			default:
+				return nil, fmt.Errorf("%s: delivery.smtp.starttls must be opportunistic, required or off, not %q", name, d.SMTP.StartTLS)
+			}
+			s.Delivery.SMTP = SMTPSettings{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, PasswordEnv: d.SMTP.PasswordEnv,
+				TLS: d.SMTP.TLS, StartTLS: d.SMTP.StartTLS}
 			sub(o, "smtp.address", &s.Delivery.SMTP.Address)
 			sub(o, "smtp.from", &s.Delivery.SMTP.From)
 		}

@@ -136,6 +136,7 @@ type Target struct {
 //	email, email-json  an e-mail to Endpoint, sent over SMTP
 //	http, https        an HTTP POST of JSON to Endpoint; Format "slack" posts a Slack-compatible payload
 //	sns                a Publish to the SNS topic Endpoint (default: the target's ARN)
+//	file               a JSON line appended to the file Endpoint
 //	stdout             a line on standard output
 type Subscription struct {
 	Protocol string
@@ -181,6 +182,10 @@ type SMTPSettings struct {
 	// read from the environment variable PasswordEnv, never from a file.
 	Username    string
 	PasswordEnv string
+	// TLS connects with TLS from the start (port 465); StartTLS is
+	// "opportunistic" (default), "required" or "off".
+	TLS      bool
+	StartTLS string
 }
 
 // SNSSettings configure delivery through the SNS API.
@@ -345,13 +350,13 @@ func (s *Set) Validate() (warnings []string, err error) {
 		}
 		for _, sub := range t.Subscriptions {
 			switch sub.Protocol {
-			case "email", "email-json", "http", "https":
+			case "email", "email-json", "http", "https", "file":
 				if sub.Endpoint == "" {
 					bad(t.Origin, "target %s: %s subscription needs an endpoint", t.ARN, sub.Protocol)
 				}
 			case "sns", "stdout":
 			default:
-				bad(t.Origin, "target %s: unsupported protocol %q (want email, email-json, http, https, sns or stdout)", t.ARN, sub.Protocol)
+				bad(t.Origin, "target %s: unsupported protocol %q (want email, email-json, http, https, file, sns or stdout)", t.ARN, sub.Protocol)
 			}
 			if sub.Format != "" && sub.Format != "slack" {
 				bad(t.Origin, "target %s: unknown format %q (want slack)", t.ARN, sub.Format)
