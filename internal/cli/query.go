@@ -100,6 +100,7 @@ func runQuery(ctx context.Context, o *queryOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("query: %w", err)}
 	}
 	defer eng.Close()
+	eng.Rewrite = query.RewriteAthena
 	if strings.TrimSpace(o.sql) == "" {
 		return queryPrompt(ctx, eng, o, s)
 	}
@@ -322,5 +323,6 @@ func runSink(ctx context.Context, eng *query.Engine, q, format string, w *bufio.
 	return err
 }
 
-// querySetup is the SQL installed on every query database before the views.
-func querySetup() []string { return nil }
+// querySetup is the SQL installed on every query database before the
+// views: the Athena (Trino) function layer.
+func querySetup() []string { return query.AthenaCompat() }

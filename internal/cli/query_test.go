@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,5 +96,32 @@ func TestQueryErrors(t *testing.T) {
 	stdout, stderr, code := run(t, "SELECT 1 AS a;\nSELEC 2;\nSELECT\n 3 AS b;\n", "query", "--store", dir, "--format", "csv")
 	if code != 0 || stdout != "a\n1\nb\n3\n" || !strings.Contains(stderr, "syntax error") {
 		t.Errorf("prompt: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// TestSeed003Queries runs seed 003's first two Athena queries exactly as
+// printed there (testdata/seed003/query*.sql) over constructed S3 data
+// events: query 1 keeps the Identity Center user's object operations since
+// its start time except Athena's own; query 2 also drops AWS services'
+// user agents and flags the access denied (testdata/seed003/README.md).
+func TestSeed003Queries(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join("..", "..", "testdata", "seed003")
+	if out, errOut, code := run(t, "", "ingest", "--store", dir, filepath.Join(data, "events.jsonl")); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, q := range []string{"query1", "query2"} {
+		t.Run(q, func(t *testing.T) {
+			stdout, stderr, code := run(t, "", "query", "--store", dir, "--format", "csv", "-f", filepath.Join(data, q+".sql"))
+			if q == "query1" { // no ORDER BY: rows come in any order
+				lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+				slices.Sort(lines[1:])
+				stdout = strings.Join(lines, "\n") + "\n"
+			}
+			golden(t, filepath.Join("query", "seed003_"+q), stdout+"--- stderr ---\n"+stderr)
+			if code != 0 {
+				t.Errorf("exit %d", code)
+			}
+		})
 	}
 }

@@ -23,6 +23,10 @@ import (
 
 // Engine is an in-memory DuckDB database with the store's views.
 type Engine struct {
+	// Rewrite, when set, rewrites each statement before it runs
+	// (RewriteAthena).
+	Rewrite func(string) string
+
 	db   *sql.DB
 	conn *sql.Conn
 	tmp  string // schema-only Parquet files for empty tables
@@ -137,6 +141,9 @@ type Sink interface {
 
 // Run executes one statement and streams its result to sink.
 func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
+	if e.Rewrite != nil {
+		query = e.Rewrite(query)
+	}
 	rows, err := e.conn.QueryContext(ctx, query)
 	if err != nil {
 		return err
