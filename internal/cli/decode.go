@@ -41,6 +41,11 @@ func eachRecord(ctx context.Context, rd *cloudtrail.Reader, in source.Input, r i
 		*errs = append(*errs, fmt.Errorf("read %s: %w", in.Name, err))
 		return
 	}
+	eachDecoded(ctx, dec, in, sink, each)
+}
+
+// eachDecoded is eachRecord for a Decoder the caller made.
+func eachDecoded(ctx context.Context, dec *cloudtrail.Decoder, in source.Input, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
 	for n := 1; ; n++ {
 		rec, err := dec.Next()
 		if err == io.EOF {

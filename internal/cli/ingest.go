@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/s3log"
 	"github.com/trailwatch/trailwatch/internal/source"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
@@ -117,12 +120,15 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		inputs = walked
 	}
 
-	// One CloudTrail writer per worker, handed out through a free list so
+	// One pair of writers per worker, handed out through a free list so
 	// that no two inputs write through one writer at once.
-	free := make(chan *store.PartitionWriter[store.CloudTrailRow], o.workers)
-	writers := make([]*store.PartitionWriter[store.CloudTrailRow], o.workers)
+	free := make(chan *ingestWriters, o.workers)
+	writers := make([]*ingestWriters, o.workers)
 	for w := range o.workers {
-		writers[w] = store.NewPartitionWriter[store.CloudTrailRow](st, run, store.TableCloudTrail, strconv.Itoa(w))
+		writers[w] = &ingestWriters{
+			ct: store.NewPartitionWriter[store.CloudTrailRow](st, run, store.TableCloudTrail, strconv.Itoa(w)),
+			s3: store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w)),
+		}
 		free <- writers[w]
 	}
 	// Actors are resolved in one serial stage, in input order, with the
@@ -174,9 +180,10 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	counter.done()
 
 	closeErrs := []error{actorErr}
-	for _, pw := range writers {
-		closeErrs = append(closeErrs, pw.Close())
-		pw.AddTo(run)
+	for _, w := range writers {
+		closeErrs = append(closeErrs, w.ct.Close(), w.s3.Close())
+		w.ct.AddTo(run)
+		w.s3.AddTo(run)
 	}
 	closeErrs = append(closeErrs, actorsW.Close())
 	actorsW.AddTo(run)
@@ -190,7 +197,10 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
 	}
 	fmt.Fprintf(s.Out, "ingested %d records from %d inputs into %d files (%s); %d inputs already in the store; %d input errors\n",
-		records, len(run.Inputs), len(run.Files[store.TableCloudTrail]), o.store, skippedInputs, inputErrs)
+		records, len(run.Inputs), len(run.Files[store.TableCloudTrail])+len(run.Files[store.TableS3Access]), o.store, skippedInputs, inputErrs)
+	if n := run.Rows[store.TableS3Access]; n > 0 {
+		fmt.Fprintf(s.Out, "  of which %d S3 server access log records (table s3_access_logs)\n", n)
+	}
 	if st := resolver.Stats(); st.Late > 0 {
 		fmt.Fprintf(errw, "trailwatch: ingest: %d events arrived after later events had been resolved (reorder window %s); their actors may be incomplete\n", st.Late, identity.DefaultWindow)
 	}
@@ -231,7 +241,49 @@ func actorRow(ev *identity.Event, a *identity.Actor) store.ActorRow {
 // ingestInput converts one input. An input whose size and hash the store
 // holds is skipped; otherwise its records go to pw and its hash is
 // computed while it is read.
-func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, pw *store.PartitionWriter[store.CloudTrailRow],
+// ingestS3Log converts an S3 server access log; bad lines are reported
+// and skipped.
+func ingestS3Log(ctx context.Context, r io.Reader, in source.Input, w *store.PartitionWriter[s3log.Row], res *ingestResult) {
+	lr := s3log.NewReader(r, in.Name)
+	var row s3log.Row
+	for ctx.Err() == nil {
+		err := lr.Next(&row)
+		if err == io.EOF {
+			return
+		}
+		var le *s3log.LineError
+		if errors.As(err, &le) {
+			res.errs = append(res.errs, err)
+			if strings.Contains(le.Err.Error(), "longer than") {
+				return
+			}
+			continue
+		}
+		if err != nil {
+			res.errs = append(res.errs, err)
+			return
+		}
+		p := store.Partition{Bucket: row.BucketName, Date: "unknown"}
+		if t, err := row.Time(); err == nil {
+			p.Date = t.UTC().Format(time.DateOnly)
+		}
+		p.Bucket = store.Partition{Account: p.Bucket}.Clean().Account
+		if err := w.Write(p, row); err != nil {
+			res.errs = append(res.errs, err)
+			return
+		}
+		res.info.Records++
+	}
+}
+
+// ingestWriters are one worker's writers, one per table.
+type ingestWriters struct {
+	ct *store.PartitionWriter[store.CloudTrailRow]
+	s3 *store.PartitionWriter[s3log.Row]
+	br *bufio.Reader // reused to look at each input's first bytes
+}
+
+func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
 	row *store.CloudTrailRow, actors bool, send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	if in.Name != "-" {
@@ -261,10 +313,29 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	defer rc.Close()
 	h := sha256.New()
 	counted := &countingReader{r: io.TeeReader(rc, h)}
+	// S3 server access logs are recognised by content, whatever the name.
+	plain, err := rd.Open(counted)
+	if err != nil {
+		res.errs = append(res.errs, fmt.Errorf("read %s: %w", in.Name, err))
+		return res
+	}
+	if w.br == nil {
+		w.br = bufio.NewReaderSize(plain, 64<<10)
+	} else {
+		w.br.Reset(plain)
+	}
+	br := w.br
+	head, _ := br.Peek(4096)
+	if s3log.Detect(head) {
+		ingestS3Log(ctx, br, in, w.s3, &res)
+		io.Copy(io.Discard, counted)
+		res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+		return res
+	}
 	var writeErr error
-	eachRecord(ctx, rd, in, counted, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
+	eachDecoded(ctx, rd.DecoderPlain(br, in.Name), in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
 		p := store.RowFromJSON(rec.JSON, row)
-		if writeErr = pw.Write(p, *row); writeErr != nil {
+		if writeErr = w.ct.Write(p, *row); writeErr != nil {
 			return false
 		}
 		res.info.Records++

@@ -78,6 +78,17 @@ func (r *Reader) Decoder(src io.Reader, name string) (*Decoder, error) {
 	return r.dec, nil
 }
 
+// DecoderPlain returns the Reader's Decoder for plain, a stream that is
+// already decompressed (read through Open), reusing the Decoder's window.
+func (r *Reader) DecoderPlain(plain io.Reader, name string) *Decoder {
+	if r.dec == nil {
+		r.dec = NewDecoder(plain, name)
+	} else {
+		r.dec.Reset(plain, name)
+	}
+	return r.dec
+}
+
 // gzipErrReader prefixes decompression errors with "gzip:" so a truncated or
 // corrupt file says what failed.
 type gzipErrReader struct {

@@ -1,7 +1,8 @@
 // Package query runs SQL over a trailwatch store on embedded DuckDB, with
 // the table names of AWS's Athena tables (cloudtrail_logs,
 // cloudtrail_logs_pp, s3_access_logs, server_access_logs_pp) as views over
-// the store's committed Parquet files, cloudtrail_actors with the actor
+// the store's committed Parquet files (s3_access_logs and
+// server_access_logs_pp for S3 server access logs), cloudtrail_actors with the actor
 // resolved for each event, and whatever compatibility SQL the
 // caller installs first (the Athena/Trino function layer).
 package query
@@ -18,6 +19,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/trailwatch/trailwatch/internal/s3log"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
 
@@ -91,7 +93,21 @@ FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR
 		actors = []string{f}
 	}
 	at := fmt.Sprintf(`CREATE VIEW cloudtrail_actors AS SELECT * EXCLUDE (account, region, "date") FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(actors))
-	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`, at} {
+	s3 := st.Files(store.TableS3Access)
+	if len(s3) == 0 {
+		f, err := e.emptyFile(store.TableS3Access, []s3log.Row{})
+		if err != nil {
+			return err
+		}
+		s3 = []string{f}
+	}
+	// Athena's S3 access log table is partitioned by `timestamp`
+	// (yyyy/MM/dd, as seed 003 queries it); the store's bucket and date
+	// partitions stay as extra columns.
+	sa := fmt.Sprintf(`CREATE VIEW s3_access_logs AS SELECT * EXCLUDE (bucket, "date"), strftime(CAST("date" AS DATE), '%%Y/%%m/%%d') AS "timestamp"
+FROM read_parquet(%s, hive_partitioning = true, hive_types = {'bucket': VARCHAR, 'date': VARCHAR})`, sqlList(s3))
+	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`, at,
+		sa, `CREATE VIEW server_access_logs_pp AS SELECT * FROM s3_access_logs`} {
 		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create view: %w", err)
 		}
@@ -109,7 +125,11 @@ func (e *Engine) emptyFile(table string, rows any) (string, error) {
 		}
 		e.tmp = d
 	}
-	path := filepath.Join(e.tmp, "account=unknown", "region=unknown", "date=unknown", table+".parquet")
+	part := filepath.Join("account=unknown", "region=unknown", "date=unknown")
+	if table == store.TableS3Access {
+		part = filepath.Join("bucket=unknown", "date=2000-01-01")
+	}
+	path := filepath.Join(e.tmp, table, part, table+".parquet")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("create empty table %s: %w", table, err)
 	}
@@ -124,6 +144,8 @@ func (e *Engine) emptyFile(table string, rows any) (string, error) {
 		w = parquet.NewGenericWriter[store.CloudTrailRow](f)
 	case []store.ActorRow:
 		w = parquet.NewGenericWriter[store.ActorRow](f)
+	case []s3log.Row:
+		w = parquet.NewGenericWriter[s3log.Row](f)
 	default:
 		return "", fmt.Errorf("create empty table %s: no schema for %T", table, rows)
 	}

@@ -119,12 +119,18 @@ type TLSDetails struct {
 }
 
 // Partition is where a record is stored: the Hive partition values.
+// CloudTrail partitions by account, region and date; S3 access logs by
+// bucket and date.
 type Partition struct {
 	Account, Region, Date string // Date is YYYY-MM-DD (UTC)
+	Bucket                string
 }
 
 // Path is the partition's directory below a table's directory.
 func (p Partition) Path() string {
+	if p.Bucket != "" {
+		return "bucket=" + p.Bucket + "/date=" + p.Date
+	}
 	return "account=" + p.Account + "/region=" + p.Region + "/date=" + p.Date
 }
 

@@ -68,7 +68,7 @@ func TestCommitAndLeftovers(t *testing.T) {
 	}
 	crashed, _ := s.Begin()
 	w := NewPartitionWriter[CloudTrailRow](s, crashed, TableCloudTrail, "0")
-	p := Partition{"1", "r", "2024-01-01"}
+	p := Partition{Account: "1", Region: "r", Date: "2024-01-01"}
 	if err := w.Write(p, CloudTrailRow{EventID: "a"}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCommitAndLeftovers(t *testing.T) {
 	w = NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, "0")
 	for i := range 3 {
 		// More partitions than a writer keeps open: files are finished early.
-		for _, q := range []Partition{p, {"1", "r", "2024-01-02"}, {"1", "r", "2024-01-03"}, {"1", "r", "2024-01-04"}, {"1", "r", "2024-01-05"}} {
+		for _, q := range []Partition{p, {Account: "1", Region: "r", Date: "2024-01-02"}, {Account: "1", Region: "r", Date: "2024-01-03"}, {Account: "1", Region: "r", Date: "2024-01-04"}, {Account: "1", Region: "r", Date: "2024-01-05"}} {
 			if err := w.Write(q, CloudTrailRow{EventID: string(rune('a' + i))}); err != nil {
 				t.Fatal(err)
 			}
