@@ -118,6 +118,7 @@ and evaluates CloudWatch Logs filter patterns over them, locally and fast.`,
 	root.AddCommand(newRulesCmd(s))
 	root.AddCommand(newIngestCmd(s))
 	root.AddCommand(newQueryCmd(s))
+	root.AddCommand(newAthenaCmd(s))
 	return root
 }
 
