@@ -21,9 +21,9 @@ type DDLOptions struct {
 	Table          string // default cloudtrail_logs_pp
 	Database       string // optional database qualifier
 
-	S3LogsBucket, S3LogsPrefix string // S3 server access logs, date-based layout when S3LogsAccount is set
-	S3LogsAccount, S3LogsRegion  string
-	S3LogsSourceBucket           string
+	S3LogsBucket, S3LogsPrefix  string // S3 server access logs, date-based layout when S3LogsAccount is set
+	S3LogsAccount, S3LogsRegion string
+	S3LogsSourceBucket          string
 }
 
 // athenaType is the Athena (Hive) type of a store row field, from its Go
