@@ -101,9 +101,14 @@ func newRootCmd(s Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "trailwatch",
 		Short: "Answer who did what in AWS CloudTrail logs, and whether to wake someone",
-		Long: `trailwatch reads AWS CloudTrail logs in any shape (S3 delivery files, pasted
-events, JSON Lines, CloudWatch Logs subscription payloads, EventBridge events)
-and evaluates CloudWatch Logs filter patterns over them, locally and fast.`,
+		Long: `trailwatch answers, from AWS CloudTrail logs in any shape (S3 delivery files,
+pasted events, JSON Lines, CloudWatch Logs subscription payloads, EventBridge
+events): who really did this, was it allowed, and should someone be woken up?
+
+It evaluates CloudWatch Logs filter patterns, metric filters and alarms exactly
+as CloudWatch does, but anywhere and over history (match, scan, rules); follows
+role sessions and issued keys back to who acted (actors, whois); and runs
+Athena's SQL over a local Parquet store (ingest, query, athena).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
