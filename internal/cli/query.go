@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailwatch/trailwatch/internal/athena/trino"
 	"github.com/trailwatch/trailwatch/internal/query"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
@@ -100,7 +101,7 @@ func runQuery(ctx context.Context, o *queryOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("query: %w", err)}
 	}
 	defer eng.Close()
-	eng.Rewrite = query.RewriteAthena
+	eng.Rewrite = trino.Rewrite
 	if strings.TrimSpace(o.sql) == "" {
 		return queryPrompt(ctx, eng, o, s)
 	}
@@ -325,4 +326,4 @@ func runSink(ctx context.Context, eng *query.Engine, q, format string, w *bufio.
 
 // querySetup is the SQL installed on every query database before the
 // views: the Athena (Trino) function layer.
-func querySetup() []string { return query.AthenaCompat() }
+func querySetup() []string { return trino.Statements() }
