@@ -77,9 +77,11 @@ func query(t *testing.T, conn *sql.Conn, sqlText string) ([]string, [][]string) 
 	return cols, out
 }
 
+// readSQL reads one of seed 003's queries, as printed in the seed, from the
+// repository's testdata (shared with the query command's tests).
 func readSQL(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "seed003", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "seed003", name))
 	if err != nil {
 		t.Fatal(err)
 	}
