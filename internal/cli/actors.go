@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/source"
 )
 
@@ -271,7 +272,7 @@ func decodeIdentityInput(ctx context.Context, rd *cloudtrail.Reader, in source.I
 		return
 	}
 	defer rc.Close()
-	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
+	pipeline.EachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		b.events = append(b.events, identity.FromRecord(rec))
 		if len(b.events) >= identityBatchEvents {
 			send(b)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/s3log"
 	"github.com/trailwatch/trailwatch/internal/source"
 	"github.com/trailwatch/trailwatch/internal/store"
@@ -333,7 +334,7 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		return res
 	}
 	var writeErr error
-	eachDecoded(ctx, rd.DecoderPlain(br, in.Name), in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
+	pipeline.EachDecoded(ctx, rd.DecoderPlain(br, in.Name), in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
 		p := store.RowFromJSON(rec.JSON, row)
 		if writeErr = w.ct.Write(p, *row); writeErr != nil {
 			return false

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trailwatch/trailwatch/filterpattern"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
+	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/source"
 )
 
@@ -246,7 +247,7 @@ func matchInput(ctx context.Context, o *matchOptions, in source.Input, send func
 			}
 		}
 	}
-	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
+	pipeline.EachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		n++
 		b.events++
 		ev = filterpattern.Event{Message: rec.Raw, JSON: rec.JSON}

@@ -23,6 +23,7 @@ import (
 	"github.com/trailwatch/trailwatch/internal/alarm"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/rules"
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
 )
@@ -422,7 +423,7 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 	}
 	// Actors resolve as in scan; a test's events are few, so all the
 	// credentials they issue are known before any is evaluated.
-	ids := newScanIdentity(identity.Config{Window: lateness, MaxCredentials: identity.DefaultMaxCredentials})
+	ids := pipeline.NewIdentity(identity.Config{Window: lateness, MaxCredentials: identity.DefaultMaxCredentials})
 	opts.Actor, opts.Extra = ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, opts)
 	if err != nil {
@@ -449,11 +450,11 @@ func runRuleTest(ctx context.Context, dir string, set *rules.Set, params map[str
 	}
 	var issuing [][]byte
 	for _, rec := range recs {
-		if issuesCredentials(rec.JSON) {
+		if pipeline.IssuesCredentials(rec.JSON) {
 			issuing = append(issuing, rec.Raw)
 		}
 	}
-	ids.preObserve(issuing)
+	ids.PreObserve(issuing)
 	var outs []engine.Output
 	for _, rec := range recs {
 		if ctx.Err() != nil {

@@ -19,11 +19,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/valyala/fastjson"
 
-	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/notify"
+	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/rules"
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
 	"github.com/trailwatch/trailwatch/internal/source"
@@ -187,44 +186,6 @@ func programOptions(params map[string]string) engine.Options {
 	return o
 }
 
-// scanBatch is a slice of one input's records, copied out of the decoder.
-type scanBatch struct {
-	data    []byte
-	recs    []scanRec
-	errs    []error
-	notices []string
-}
-
-type scanRec struct {
-	start, end int
-	index      int
-	pre        engine.Pre // computed on the decoding worker
-	issuing    bool       // may issue credentials (identity must see it)
-	// id is the record's identity.Event, read on the worker for the
-	// records whose actor the engine will ask for.
-	id *identity.Event
-}
-
-// scanBatches recycles batches once the serial stage is done with them:
-// nothing the engine keeps points into a batch.
-type scanBatches struct{ pool sync.Pool }
-
-func (p *scanBatches) get() *scanBatch {
-	if b, ok := p.pool.Get().(*scanBatch); ok {
-		return b
-	}
-	return &scanBatch{data: make([]byte, 0, scanBatchBytes+scanBatchBytes/4), recs: make([]scanRec, 0, scanBatchRecords)}
-}
-
-func (p *scanBatches) put(b *scanBatch) {
-	if cap(b.data) > 4*scanBatchBytes {
-		return // grown for one huge record: let it go
-	}
-	clear(b.recs)
-	*b = scanBatch{data: b.data[:0], recs: b.recs[:0]}
-	p.pool.Put(b)
-}
-
 func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	switch o.format {
 	case "text", "log", "json":
@@ -254,7 +215,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	if o.maxCredentials < 1 {
 		return &usageError{fmt.Errorf("scan: --max-credentials must be at least 1")}
 	}
-	ids := newScanIdentity(identity.Config{Window: o.lateness, MaxCredentials: o.maxCredentials})
+	ids := pipeline.NewIdentity(identity.Config{Window: o.lateness, MaxCredentials: o.maxCredentials})
 	popts.Lateness, popts.From, popts.To, popts.Actor, popts.Extra = o.lateness, from, to, ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, popts)
 	if err != nil {
@@ -312,7 +273,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 			if x.Kind == engine.KindNotification {
 				notifications++
 				if dispatcher != nil {
-					queued = append(queued, messagesFor(x.Notification)...)
+					queued = append(queued, pipeline.Messages(x.Notification)...)
 				}
 			}
 		}
@@ -325,63 +286,16 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	}
 
 	inputs := sortedInputs(ctx, o.inputs, s.In, func(err error) { report(err) }, notice)
-	readers := sync.Pool{New: func() any { return new(cloudtrail.Reader) }}
-	var batches scanBatches
 	counter := newProgress(s)
-	var parser fastjson.Parser
-	var reportMu sync.Mutex
-	syncReport := func(err error) { reportMu.Lock(); report(err); reportMu.Unlock() }
-	source.Ordered(ctx, inputs, o.workers,
-		func(ctx context.Context, in source.Input, send func(*scanBatch)) {
-			rd := readers.Get().(*cloudtrail.Reader)
-			defer readers.Put(rd)
-			scanInput(ctx, rd, in, prog, &batches, send)
-		},
-		func(in source.Input, b *scanBatch) {
-			for _, err := range b.errs {
-				syncReport(err)
-			}
-			for _, n := range b.notices {
-				notice(n)
-			}
-			for i := range b.recs {
-				if r := &b.recs[i]; r.issuing {
-					ids.observeEvent(r.id)
-				}
-			}
-			for i := range b.recs {
-				r := &b.recs[i]
-				raw := b.data[r.start:r.end]
-				rec := &cloudtrail.Record{Raw: raw, Index: r.index}
-				if !r.issuing && r.pre.TimeErr == nil {
-					ids.observeTime(r.pre.Time)
-				}
-				if prog.NeedsJSON(&r.pre) {
-					// Only matched records are parsed again here; the
-					// patterns ran on the workers.
-					v, err := parser.ParseBytes(raw)
-					if err != nil {
-						syncReport(fmt.Errorf("read %s: record %d: %w", in.Name, r.index, err))
-						continue
-					}
-					rec.JSON = v
-				}
-				ids.next(rec, r.id)
-				outs, err := prog.EventPre(rec, in.Name, &r.pre)
-				if errors.Is(err, engine.ErrOutOfRange) {
-					skipped++
-					continue
-				}
-				if err != nil {
-					syncReport(err)
-					continue
-				}
-				emit(outs)
-			}
-			batches.put(b)
-			counter.update(0, prog.Events, matchCount(prog))
-		},
-		func(source.Input) { counter.update(1, prog.Events, matchCount(prog)) })
+	ev := pipeline.New(prog, ids, o.workers)
+	ev.Run(ctx, inputs, pipeline.Handlers{
+		Error:    report,
+		Notice:   notice,
+		Outputs:  func(_ source.Input, outs []engine.Output) { emit(outs) },
+		Skipped:  func(source.Input) { skipped++ },
+		Batch:    func() { counter.update(0, prog.Events, matchCount(prog)) },
+		Finished: func(source.Input) { counter.update(1, prog.Events, matchCount(prog)) },
+	})
 	counter.done()
 	emit(prog.Finish())
 
@@ -428,42 +342,6 @@ type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// messagesFor turns a notification into one message per subscription of
-// its target.
-func messagesFor(n *engine.Notification) []notify.Message {
-	if n.Target == nil {
-		return nil
-	}
-	var reason string
-	if n.Alarm != "" {
-		var m struct{ NewStateReason string }
-		if json.Unmarshal([]byte(n.Message), &m) == nil {
-			reason = m.NewStateReason
-		}
-	}
-	summary := notify.AlarmSummary(n.Subject, reason, n.Actors)
-	if n.Alarm == "" {
-		who := ""
-		if len(n.Actors) > 0 {
-			who = n.Actors[0]
-		}
-		summary = notify.EventSummary([]byte(n.Message), who)
-	}
-	var out []notify.Message
-	for _, sub := range n.Target.Subscriptions {
-		subject := n.Subject
-		if sub.Subject != "" {
-			subject = sub.Subject
-		}
-		out = append(out, notify.Message{
-			Protocol: sub.Protocol, Endpoint: sub.Endpoint, Format: sub.Format, TopicARN: n.ARN,
-			Subject: subject, Body: n.Message, Time: n.Time,
-			Alarm: n.Alarm, State: n.State, Reason: reason, Filter: n.Filter, EventID: n.EventID, Actors: n.Actors, Summary: summary,
-		})
-	}
-	return out
-}
-
 // sortedInputs walks args and hands the inputs on ordered by the delivery
 // time in their names (stable; inputs without one keep their place at the
 // front), so that records arrive roughly in event-time order.
@@ -498,11 +376,6 @@ func sortedInputs(ctx context.Context, args []string, stdin io.Reader, report fu
 	return out
 }
 
-const (
-	scanBatchRecords = 1024
-	scanBatchBytes   = 256 << 10
-)
-
 // matchCount is the number of matches so far, for the progress counter.
 func matchCount(p *engine.Program) int {
 	n := 0
@@ -510,33 +383,6 @@ func matchCount(p *engine.Program) int {
 		n += c
 	}
 	return n
-}
-
-func scanInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, prog *engine.Program, batches *scanBatches, send func(*scanBatch)) {
-	b := batches.get()
-	defer func() { send(b) }()
-	rc, err := in.Open()
-	if err != nil {
-		b.errs = append(b.errs, err)
-		return
-	}
-	defer rc.Close()
-	eachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
-		start := len(b.data)
-		b.data = append(b.data, rec.Raw...)
-		r := scanRec{start: start, end: len(b.data), index: rec.Index, pre: prog.Prematch(rec), issuing: issuesCredentials(rec.JSON)}
-		if r.issuing || prog.NeedsJSON(&r.pre) {
-			ev := identity.FromRecord(rec)
-			r.id = &ev
-		}
-		b.recs = append(b.recs, r)
-		if len(b.recs) >= scanBatchRecords || len(b.data) >= scanBatchBytes {
-			send(b)
-			b = batches.get()
-			return ctx.Err() == nil
-		}
-		return true
-	})
 }
 
 // scanWriter prints outputs in text or JSON Lines.
@@ -678,7 +524,7 @@ func (w *scanWriter) write(o engine.Output) {
 }
 
 func actorText(a any) string {
-	if x, ok := a.(scanActor); ok {
+	if x, ok := a.(pipeline.Actor); ok {
 		return x.Summary()
 	}
 	if x, ok := a.(engine.Actor); ok {

@@ -23,10 +23,25 @@ type Input struct {
 	// to be CloudTrail are skipped with a notice instead of an error.
 	Explicit bool
 	stdin    io.Reader
+	open     func() (io.ReadCloser, error)
+}
+
+// Object is an input read by open, such as an S3 object; name says where it
+// is (s3://bucket/key). It counts as named by the user: an object that is
+// not CloudTrail is an error, not a notice.
+func Object(name string, open func() (io.ReadCloser, error)) Input {
+	return Input{Name: name, Explicit: true, open: open}
 }
 
 // Open opens the input. The caller closes it.
 func (in Input) Open() (io.ReadCloser, error) {
+	if in.open != nil {
+		rc, err := in.open()
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", in.Name, err)
+		}
+		return rc, nil
+	}
 	if in.Name == "-" {
 		return io.NopCloser(in.stdin), nil
 	}

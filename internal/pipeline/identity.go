@@ -1,4 +1,4 @@
-package cli
+package pipeline
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
 )
 
-// scanIdentity connects internal/identity to a scan: every record feeds
+// Identity connects internal/identity to a scan: every record feeds
 // the resolver, matches carry the resolved actor, and patterns reading
 // $.trailwatch see it. Resolution happens when a record is evaluated, so a
 // key is followed when the event that issued it was read before its use or
 // in the same batch of the same file (issuing records of a batch are
 // observed before any record of it is evaluated); docs/identity.md.
-type scanIdentity struct {
+type Identity struct {
 	r *identity.Resolver
 
 	// The record last resolved and its answer: the engine asks for the
@@ -35,22 +35,22 @@ type scanIdentity struct {
 	pre    fastjson.Parser
 }
 
-func newScanIdentity(cfg identity.Config) *scanIdentity {
-	return &scanIdentity{r: identity.NewResolver(cfg)}
+func NewIdentity(cfg identity.Config) *Identity {
+	return &Identity{r: identity.NewResolver(cfg)}
 }
 
-// issuesCredentials picks the records ObserveRecord treats as issuing
+// IssuesCredentials picks the records ObserveRecord treats as issuing
 // credentials, cheaply: a look at responseElements' keys.
-func issuesCredentials(v *fastjson.Value) bool {
+func IssuesCredentials(v *fastjson.Value) bool {
 	re := v.Get("responseElements")
 	return re != nil && (re.Get("credentials") != nil || re.Get("roleCredentials") != nil)
 }
 
-// preObserve records the credentials the records of a batch issue (raws
-// are the records issuesCredentials picked), before any record of the
+// PreObserve records the credentials the records of a batch issue (raws
+// are the records IssuesCredentials picked), before any record of the
 // batch is evaluated: files list records in no promised order, and a key
 // is often used before the AssumeRole that issued it.
-func (s *scanIdentity) preObserve(raws [][]byte) {
+func (s *Identity) PreObserve(raws [][]byte) {
 	for _, raw := range raws {
 		v, err := s.pre.ParseBytes(raw)
 		if err != nil {
@@ -60,19 +60,19 @@ func (s *scanIdentity) preObserve(raws [][]byte) {
 	}
 }
 
-// observeEvent records the credentials an event read on a worker issues.
-func (s *scanIdentity) observeEvent(ev *identity.Event) { s.r.Observe(ev) }
+// ObserveEvent records the credentials an event read on a worker issues.
+func (s *Identity) ObserveEvent(ev *identity.Event) { s.r.Observe(ev) }
 
-// observeTime feeds the event time of a record that issues nothing.
-func (s *scanIdentity) observeTime(t time.Time) { s.r.ObserveTime(t) }
+// ObserveTime feeds the event time of a record that issues nothing.
+func (s *Identity) ObserveTime(t time.Time) { s.r.ObserveTime(t) }
 
-// next hands over the identity.Event of the record about to be evaluated
+// Next hands over the identity.Event of the record about to be evaluated
 // when a decoding worker already read it (nil: read it when asked).
-func (s *scanIdentity) next(rec *cloudtrail.Record, ev *identity.Event) {
+func (s *Identity) Next(rec *cloudtrail.Record, ev *identity.Event) {
 	s.nextRec, s.nextEv = rec, ev
 }
 
-func (s *scanIdentity) resolve(rec *cloudtrail.Record) *identity.Actor {
+func (s *Identity) resolve(rec *cloudtrail.Record) *identity.Actor {
 	if s.rec != rec {
 		ev := s.nextEv
 		if ev == nil || s.nextRec != rec {
@@ -86,20 +86,20 @@ func (s *scanIdentity) resolve(rec *cloudtrail.Record) *identity.Actor {
 }
 
 // Actor is an engine.ActorFunc.
-func (s *scanIdentity) Actor(rec *cloudtrail.Record) any {
+func (s *Identity) Actor(rec *cloudtrail.Record) any {
 	a := *s.resolve(rec)
-	return scanActor{a}
+	return Actor{a}
 }
 
-// scanActor is identity.Actor as a scan reports it; Who names it in
+// Actor is identity.Actor as a scan reports it; Who names it in
 // notifications (engine.Describer).
-type scanActor struct{ identity.Actor }
+type Actor struct{ identity.Actor }
 
-var _ engine.Describer = scanActor{}
+var _ engine.Describer = Actor{}
 
 // MarshalJSON leaves out what the match line already says (event ID, time
 // and name) and adds the one-line answer.
-func (a scanActor) MarshalJSON() ([]byte, error) {
+func (a Actor) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Who            string                `json:"who"`
 		Principal      identity.PrincipalRef `json:"principal"`
@@ -124,7 +124,7 @@ type extraRoot struct {
 }
 
 // Extra is an engine.ExtraFunc.
-func (s *scanIdentity) Extra(rec *cloudtrail.Record) *fastjson.Value {
+func (s *Identity) Extra(rec *cloudtrail.Record) *fastjson.Value {
 	a := s.resolve(rec)
 	var x extraRoot
 	t := &x.Trailwatch

@@ -1,4 +1,4 @@
-package cli
+package pipeline
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/trailwatch/trailwatch/internal/source"
 )
 
-// decodeProblem sorts an error from Decoder.Next the same way for every
+// DecodeProblem sorts an error from Decoder.Next the same way for every
 // command: a notice to show (digest files, control messages, a walked file
 // that is not CloudTrail at all) or an error to count, appended to notices
 // or errs; it reports whether the rest of the input is lost.
-func decodeProblem(in source.Input, dec *cloudtrail.Decoder, err error, notices *[]string, errs *[]error) (stop bool) {
+func DecodeProblem(in source.Input, dec *cloudtrail.Decoder, err error, notices *[]string, errs *[]error) (stop bool) {
 	var n *cloudtrail.Notice
 	var de *cloudtrail.DecodeError
 	switch {
@@ -30,22 +30,22 @@ func decodeProblem(in source.Input, dec *cloudtrail.Decoder, err error, notices 
 	return errors.As(err, &de) && de.Fatal
 }
 
-// eachRecord decodes the already opened input r with rd and calls each for
+// EachRecord decodes the already opened input r with rd and calls each for
 // every record until each returns false, the input ends, or ctx is done.
-// Problems go, as decodeProblem sorts them, to the slices sink returns at
+// Problems go, as DecodeProblem sorts them, to the slices sink returns at
 // the time (callers hand batches on and start new ones while decoding).
-func eachRecord(ctx context.Context, rd *cloudtrail.Reader, in source.Input, r io.Reader, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
+func EachRecord(ctx context.Context, rd *cloudtrail.Reader, in source.Input, r io.Reader, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
 	dec, err := rd.Decoder(r, in.Name)
 	if err != nil {
 		_, errs := sink()
 		*errs = append(*errs, fmt.Errorf("read %s: %w", in.Name, err))
 		return
 	}
-	eachDecoded(ctx, dec, in, sink, each)
+	EachDecoded(ctx, dec, in, sink, each)
 }
 
-// eachDecoded is eachRecord for a Decoder the caller made.
-func eachDecoded(ctx context.Context, dec *cloudtrail.Decoder, in source.Input, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
+// EachDecoded is EachRecord for a Decoder the caller made.
+func EachDecoded(ctx context.Context, dec *cloudtrail.Decoder, in source.Input, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
 	for n := 1; ; n++ {
 		rec, err := dec.Next()
 		if err == io.EOF {
@@ -53,7 +53,7 @@ func eachDecoded(ctx context.Context, dec *cloudtrail.Decoder, in source.Input, 
 		}
 		if err != nil {
 			notices, errs := sink()
-			if decodeProblem(in, dec, err, notices, errs) {
+			if DecodeProblem(in, dec, err, notices, errs) {
 				return
 			}
 			continue
