@@ -124,6 +124,7 @@ Athena's SQL over a local Parquet store (ingest, query, athena).`,
 	root.AddCommand(newIngestCmd(s))
 	root.AddCommand(newQueryCmd(s))
 	root.AddCommand(newAthenaCmd(s))
+	root.AddCommand(newWatchCmd(s))
 	return root
 }
 

@@ -226,30 +226,12 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	var outMu sync.Mutex // the stdout sink writes into the same stream
 	var dispatcher *notify.Dispatcher
 	if o.deliver {
-		d := set.Delivery
-		if o.smtp != "" {
-			d.SMTP.Address = o.smtp
-		}
-		if o.smtpFrom != "" {
-			d.SMTP.From = o.smtpFrom
-		}
-		if o.snsURL != "" {
-			d.SNS.Endpoint = o.snsURL
-		}
+		d := deliveryFor(set, o.smtp, o.smtpFrom, o.snsURL)
 		router := notify.Router(nil)
 		if o.sinks != nil {
 			router = o.sinks(d)
 		} else {
-			password := ""
-			if d.SMTP.PasswordEnv != "" {
-				password = os.Getenv(d.SMTP.PasswordEnv)
-			}
-			router = notify.NewRouter(notify.Config{
-				SMTP: notify.SMTPConfig{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, Password: password,
-					TLS: d.SMTP.TLS, StartTLS: d.SMTP.StartTLS},
-				SNS:    notify.SNSConfig{Region: d.SNS.Region, Endpoint: d.SNS.Endpoint},
-				Stdout: writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) }),
-			})
+			router = newRouter(d, writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) }))
 		}
 		retry := notify.DefaultRetry()
 		if o.retry != nil {
@@ -336,6 +318,36 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("scan: %d notification(s) could not be delivered", failed)}
 	}
 	return nil
+}
+
+// newRouter routes notifications to the sinks the rules' delivery settings
+// describe; stdout subscriptions write to stdout.
+func newRouter(d rules.Delivery, stdout io.Writer) notify.Router {
+	password := ""
+	if d.SMTP.PasswordEnv != "" {
+		password = os.Getenv(d.SMTP.PasswordEnv)
+	}
+	return notify.NewRouter(notify.Config{
+		SMTP: notify.SMTPConfig{Address: d.SMTP.Address, From: d.SMTP.From, Username: d.SMTP.Username, Password: password,
+			TLS: d.SMTP.TLS, StartTLS: d.SMTP.StartTLS},
+		SNS:    notify.SNSConfig{Region: d.SNS.Region, Endpoint: d.SNS.Endpoint},
+		Stdout: stdout,
+	})
+}
+
+// deliveryFor applies the command line's delivery overrides.
+func deliveryFor(set *rules.Set, smtp, smtpFrom, snsURL string) rules.Delivery {
+	d := set.Delivery
+	if smtp != "" {
+		d.SMTP.Address = smtp
+	}
+	if smtpFrom != "" {
+		d.SMTP.From = smtpFrom
+	}
+	if snsURL != "" {
+		d.SNS.Endpoint = snsURL
+	}
+	return d
 }
 
 type writerFunc func(p []byte) (int, error)
@@ -462,7 +474,9 @@ func (w *scanWriter) line(v any) {
 }
 
 func (w *scanWriter) write(o engine.Output) {
-	w.report.add(o)
+	if w.report != nil {
+		w.report.add(o)
+	}
 	if w.format == "text" {
 		return // printed as a report at the end
 	}

@@ -190,28 +190,42 @@ func (d *Dispatcher) Close() []Result {
 	return d.results
 }
 
-func (d *Dispatcher) deliver(m Message) Result {
-	sink, err := d.router.Sink(m)
+func (d *Dispatcher) deliver(m Message) Result { return Deliver(d.ctx, d.router, d.retry, m) }
+
+// Deliver sends m through router now, retrying as retry says, and returns
+// when it was delivered or given up on (watch delivers one message at a
+// time so that it can record each delivery before the next).
+func Deliver(ctx context.Context, router Router, retry Retry, m Message) Result {
+	if retry.Attempts < 1 {
+		retry.Attempts = 1
+	}
+	if retry.Sleep == nil {
+		retry.Sleep = sleepTimer
+	}
+	if retry.Timeout == 0 {
+		retry.Timeout = 30 * time.Second
+	}
+	sink, err := router.Sink(m)
 	if err != nil {
 		return Result{Message: m, Err: fmt.Errorf("deliver %s: %w", m, err)}
 	}
 	var last error
-	for attempt := 1; attempt <= d.retry.Attempts; attempt++ {
+	for attempt := 1; attempt <= retry.Attempts; attempt++ {
 		if attempt > 1 {
-			if err := d.retry.Sleep(d.ctx, d.retry.backoff(attempt-1)); err != nil {
+			if err := retry.Sleep(ctx, retry.backoff(attempt-1)); err != nil {
 				return Result{Message: m, Attempts: attempt - 1, Err: fmt.Errorf("deliver %s: %w (last error: %v)", m, err, last)}
 			}
 		}
-		ctx, cancel := context.WithTimeout(d.ctx, d.retry.Timeout)
-		err := sink.Send(ctx, m)
+		actx, cancel := context.WithTimeout(ctx, retry.Timeout)
+		err := sink.Send(actx, m)
 		cancel()
 		if err == nil {
 			return Result{Message: m, Attempts: attempt}
 		}
 		last = err
-		if IsPermanent(err) || d.ctx.Err() != nil {
+		if IsPermanent(err) || ctx.Err() != nil {
 			return Result{Message: m, Attempts: attempt, Err: fmt.Errorf("deliver %s: %w", m, err)}
 		}
 	}
-	return Result{Message: m, Attempts: d.retry.Attempts, Err: fmt.Errorf("deliver %s: gave up after %d attempts: %w", m, d.retry.Attempts, last)}
+	return Result{Message: m, Attempts: retry.Attempts, Err: fmt.Errorf("deliver %s: gave up after %d attempts: %w", m, retry.Attempts, last)}
 }

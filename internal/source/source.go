@@ -26,10 +26,10 @@ type Input struct {
 	open     func() (io.ReadCloser, error)
 }
 
-// Object is an input read by open, such as an S3 object; name says where it
+// ObjectInput is an input read by open, such as an S3 object; name says where it
 // is (s3://bucket/key). It counts as named by the user: an object that is
 // not CloudTrail is an error, not a notice.
-func Object(name string, open func() (io.ReadCloser, error)) Input {
+func ObjectInput(name string, open func() (io.ReadCloser, error)) Input {
 	return Input{Name: name, Explicit: true, open: open}
 }
 

@@ -61,6 +61,11 @@ type Options struct {
 	// such selectors find nothing. It is called only when a pattern of
 	// the program reads the reserved root.
 	Extra ExtraFunc
+	// Immediate releases matches and subscription filter notifications as
+	// soon as their record is evaluated instead of in event-time order, the
+	// way CloudWatch Logs delivers to subscriptions (watch). Alarms are still
+	// evaluated up to the watermark only.
+	Immediate bool
 	// AccountID and Region appear in alarm notifications (AWSAccountId,
 	// AlarmArn, the subject's region name).
 	AccountID, Region string
@@ -456,15 +461,24 @@ func (p *Program) EventPre(rec *cloudtrail.Record, source string, pre *Pre) ([]O
 		}
 		matched = append(matched, m)
 	}
+	var now []Output
 	if len(matched) > 0 {
 		id, name := rec.EventID(), rec.EventName()
 		for _, m := range matched {
 			m.EventID, m.EventName = id, name
 			p.seq++
-			heap.Push(&p.pending, pendingMatch{m: m, seq: p.seq, msg: msg})
+			pm := pendingMatch{m: m, seq: p.seq, msg: msg}
+			if p.opts.Immediate {
+				now = append(now, Output{Kind: KindMatch, Match: m})
+				if m.Subscription {
+					now = append(now, p.subscriptionOutputs(pm)...)
+				}
+				continue
+			}
+			heap.Push(&p.pending, pm)
 		}
 	}
-	return p.flush(p.newest.Add(-p.opts.Lateness)), nil
+	return append(now, p.flush(p.newest.Add(-p.opts.Lateness))...), nil
 }
 
 // remember notes who caused a datapoint of the alarm.
@@ -531,6 +545,40 @@ func (p *Program) Finish() []Output {
 		}
 	}
 	return p.flush(end)
+}
+
+// Advance releases the matches before w and evaluates the alarms up to w,
+// as if no more records older than w will come: watch calls it with the
+// wall clock minus the allowance for CloudTrail's delivery delay, so alarms
+// are evaluated every minute even when no records arrive. The alarms exist
+// from From, or from the first Advance or record. Records older than w
+// that arrive later are late.
+func (p *Program) Advance(w time.Time) []Output {
+	if p.eng == nil {
+		start := p.opts.From
+		if start.IsZero() || start.After(w) {
+			start = w.Truncate(time.Minute)
+		}
+		p.start(start)
+	}
+	if !w.After(p.released) {
+		return nil
+	}
+	return p.flush(w)
+}
+
+// Warmup is how much event history the alarms need to be in the state they
+// would be in had they been running all along: the longest evaluation range
+// plus one evaluation cadence. watch replays that much after a restart.
+func (p *Program) Warmup() time.Duration {
+	var d time.Duration
+	for _, ar := range p.alarms {
+		cfg, _ := rules.AlarmConfig(ar.def)
+		if x := time.Duration(cfg.Range())*cfg.Period + cfg.Cadence(); x > d {
+			d = x
+		}
+	}
+	return d
 }
 
 // flush releases matches before w and the transitions of evaluations at
