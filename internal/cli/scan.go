@@ -271,7 +271,7 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 	counter := newProgress(s)
 	ev := pipeline.New(prog, ids, o.workers)
 	ev.Run(ctx, inputs, pipeline.Handlers{
-		Error:    report,
+		Error:    func(_ source.Input, err error) { report(err) },
 		Notice:   notice,
 		Outputs:  func(_ source.Input, outs []engine.Output) { emit(outs) },
 		Skipped:  func(source.Input) { skipped++ },

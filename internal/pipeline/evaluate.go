@@ -45,9 +45,9 @@ func New(prog *engine.Program, ids *Identity, workers int) *Evaluator {
 // Handlers receive what a Run finds. Every function is called on the
 // goroutine that called Run; nil functions are skipped.
 type Handlers struct {
-	// Error reports an input that could not be read, or a record that
-	// could not be decoded; the rest goes on.
-	Error func(error)
+	// Error reports an input that could not be read, or a record of it
+	// that could not be decoded; the rest goes on.
+	Error func(in source.Input, err error)
 	// Notice reports what was skipped on purpose (digest files, control
 	// messages).
 	Notice func(string)
@@ -63,11 +63,6 @@ type Handlers struct {
 
 // Run evaluates every input from inputs, in order.
 func (e *Evaluator) Run(ctx context.Context, inputs <-chan source.Input, h Handlers) {
-	report := func(err error) {
-		if h.Error != nil {
-			h.Error(err)
-		}
-	}
 	source.Ordered(ctx, inputs, e.Workers,
 		func(ctx context.Context, in source.Input, send func(*batch)) {
 			rd := e.readers.Get().(*cloudtrail.Reader)
@@ -75,6 +70,11 @@ func (e *Evaluator) Run(ctx context.Context, inputs <-chan source.Input, h Handl
 			e.decode(ctx, rd, in, send)
 		},
 		func(in source.Input, b *batch) {
+			report := func(err error) {
+				if h.Error != nil {
+					h.Error(in, err)
+				}
+			}
 			for _, err := range b.errs {
 				report(err)
 			}

@@ -229,7 +229,11 @@ func (w *Watcher) evaluate(ctx context.Context, items []*item) {
 		}
 	}()
 	w.eval.Run(ctx, inputs, pipeline.Handlers{
-		Error: func(err error) {
+		Error: func(in source.Input, err error) {
+			if it := byName[in.Name]; it != nil && it.replay {
+				w.log.Debug("read failed again while warming up", "err", err)
+				return
+			}
 			w.metrics.ObjectErrors.Inc()
 			w.log.Error("read failed", "err", err)
 		},
