@@ -125,6 +125,7 @@ Athena's SQL over a local Parquet store (ingest, query, athena).`,
 	root.AddCommand(newQueryCmd(s))
 	root.AddCommand(newAthenaCmd(s))
 	root.AddCommand(newWatchCmd(s))
+	root.AddCommand(newLambdaCmd(s))
 	return root
 }
 

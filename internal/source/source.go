@@ -38,7 +38,7 @@ func (in Input) Open() (io.ReadCloser, error) {
 	if in.open != nil {
 		rc, err := in.open()
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", in.Name, err)
+			return nil, &OpenError{Name: in.Name, Err: err}
 		}
 		return rc, nil
 	}
@@ -51,6 +51,16 @@ func (in Input) Open() (io.ReadCloser, error) {
 	}
 	return f, nil
 }
+
+// OpenError is an input that could not be opened (or fetched): unlike a
+// corrupt one, trying again later may succeed.
+type OpenError struct {
+	Name string
+	Err  error
+}
+
+func (e *OpenError) Error() string { return "open " + e.Name + ": " + e.Err.Error() }
+func (e *OpenError) Unwrap() error { return e.Err }
 
 // Skipped names directories whose files are never log records.
 func skippedDir(name string) (string, bool) {

@@ -356,3 +356,35 @@ func TestStateSaveLoad(t *testing.T) {
 		t.Errorf("temporary files left: %v", ents)
 	}
 }
+
+// /healthz follows the last successful poll; /metrics is Prometheus text.
+func TestHealthAndMetrics(t *testing.T) {
+	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	m := NewMetrics()
+	srv := httptest.NewServer(m.Handler(3*time.Minute, func() time.Time { return now }))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != 503 {
+		t.Errorf("before any poll: %d", code)
+	}
+	m.polled(now.Add(-time.Minute))
+	m.Matches.WithLabelValues("f").Add(3)
+	if code, _ := get("/healthz"); code != 200 {
+		t.Errorf("after a poll: %d", code)
+	}
+	now = now.Add(10 * time.Minute)
+	if code, body := get("/healthz"); code != 503 || !strings.Contains(body, "last successful poll") {
+		t.Errorf("stale: %d %q", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `trailwatch_matches_total{filter="f"} 3`) || !strings.Contains(body, "trailwatch_lag_seconds") {
+		t.Errorf("metrics:\n%s", body)
+	}
+}

@@ -99,7 +99,11 @@ type Match struct {
 	// Value is what the metric filter published; nil for subscription
 	// filters and for metric values that were not numbers.
 	Value *float64
-	Actor any
+	// Dimensions are the metric's dimension values read from the event
+	// (metric filters with dimensions; an event missing one publishes
+	// nothing to CloudWatch, so Dimensions is nil then).
+	Dimensions map[string]string
+	Actor      any
 	// Late is true when the event arrived after output for its time had
 	// been released; its datapoint counts only in later evaluations.
 	Late   bool
@@ -449,6 +453,18 @@ func (p *Program) EventPre(rec *cloudtrail.Record, source string, pre *Pre) ([]O
 			}
 			if !math.IsNaN(v) {
 				m.Value = &v
+			}
+			if len(f.dims) > 0 {
+				dims := make(map[string]string, len(f.dims))
+				for _, d := range f.dims {
+					x, ok := f.pattern.Value(&ev, d.ref)
+					if !ok {
+						dims = nil
+						break
+					}
+					dims[d.name] = x
+				}
+				m.Dimensions = dims
 			}
 			for _, fr := range f.feeds {
 				if dimsMatch(f, &ev, fr.dims) {
