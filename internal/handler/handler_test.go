@@ -157,4 +157,3 @@ func TestUnsupportedPayload(t *testing.T) {
 		}
 	}
 }
-
