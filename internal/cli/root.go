@@ -122,7 +122,7 @@ Athena's SQL over a local Parquet store (ingest, query, athena).`,
 	root.AddCommand(newScanCmd(s))
 	root.AddCommand(newRulesCmd(s))
 	root.AddCommand(newIngestCmd(s))
-	root.AddCommand(newQueryCmd(s))
+	root.AddCommand(sqlCommands(s)...)
 	root.AddCommand(newAthenaCmd(s))
 	root.AddCommand(newWatchCmd(s))
 	root.AddCommand(newLambdaCmd(s))
