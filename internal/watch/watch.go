@@ -71,9 +71,9 @@ type Watcher struct {
 	// failed is set when a delivery failed while an object was evaluated:
 	// the object is not checkpointed and will be evaluated again.
 	failed  bool
-	dirty   bool // state changed since it was saved
-	started bool // the first poll (with its replay) is done
-	events  int  // events counted into metrics so far
+	started bool      // the first poll (with its replay) is done
+	events  int       // events counted into metrics so far
+	saved   time.Time // when the state was last written
 }
 
 // New loads the state and returns a Watcher. router may be nil (report
@@ -118,14 +118,12 @@ func (w *Watcher) output(ctx context.Context, o engine.Output) {
 			return
 		}
 		w.state.mark(key, now)
-		w.dirty = true
 		w.out(o)
 	case engine.KindNotification:
 		n := o.Notification
 		key := notificationKey(n)
 		if !w.state.seen(key) {
 			w.state.mark(key, now)
-			w.dirty = true
 			w.metrics.Notifications.Inc()
 			w.out(o)
 		} else if w.router == nil {
@@ -171,9 +169,12 @@ func notificationKey(n *engine.Notification) string {
 	return "notify|" + n.ARN + "|filter|" + n.Filter + "|" + n.EventID
 }
 
-// save writes the state if it changed.
+// saveEvery bounds how long processed objects stay unrecorded.
+const saveEvery = 2 * time.Second
+
+// save writes the state.
 func (w *Watcher) save() {
-	w.dirty = false
+	w.saved = w.cfg.Now()
 	if err := w.state.Save(w.cfg.StatePath); err != nil {
 		w.log.Error("could not save the state; what was reported since may be reported again after a restart", "err", err)
 	}
@@ -265,7 +266,11 @@ func (w *Watcher) evaluate(ctx context.Context, items []*item) {
 			if it.done != nil {
 				it.done(ok)
 			}
-			w.dirty = true
+			// Checkpoints are saved every few seconds within a long batch,
+			// so a crash re-reads little.
+			if now := w.cfg.Now(); now.Sub(w.saved) >= saveEvery {
+				w.save()
+			}
 		},
 	})
 	w.metrics.Events.Add(float64(w.eval.Prog.Events - w.events))
