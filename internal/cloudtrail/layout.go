@@ -56,6 +56,7 @@ func ParseKey(key string) (k Key, ok bool) {
 		return Key{}, false
 	}
 	for _, x := range f[3:] {
+		x, _, _ = strings.Cut(x, ".")
 		if t, err := time.Parse("20060102T1504Z", x); err == nil {
 			k.Time = t
 			return k, true
