@@ -24,6 +24,9 @@ type Input struct {
 	Explicit bool
 	stdin    io.Reader
 	open     func() (io.ReadCloser, error)
+	// err is a problem found while walking (a missing path): Open returns
+	// it, so it is reported in input order like any read error.
+	err error
 }
 
 // ObjectInput is an input read by open, such as an S3 object; name says where it
@@ -35,6 +38,9 @@ func ObjectInput(name string, open func() (io.ReadCloser, error)) Input {
 
 // Open opens the input. The caller closes it.
 func (in Input) Open() (io.ReadCloser, error) {
+	if in.err != nil {
+		return nil, in.err
+	}
 	if in.open != nil {
 		rc, err := in.open()
 		if err != nil {
@@ -73,8 +79,10 @@ func skippedDir(name string) (string, bool) {
 
 // Walk sends every input named by args to out in a stable order: files as
 // given, directories walked recursively in lexical order, "-" as stdin.
-// Problems with one argument (a missing path) are reported through report
-// and the rest continue; notices say what was skipped on purpose.
+// Problems with one argument (a missing path) come as inputs whose Open
+// fails, so they are reported in input order and the rest continue;
+// report gets what stops a walk early; notices say what was skipped on
+// purpose.
 func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input, report func(error), notice func(string)) {
 	defer close(out)
 	send := func(in Input) bool {
@@ -93,12 +101,16 @@ func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input,
 			continue
 		}
 		if strings.HasPrefix(arg, "s3://") {
-			report(fmt.Errorf("read %s: reading S3 directly is not supported yet; copy the objects locally (aws s3 sync) and pass the directory", arg))
+			if !send(Input{Name: arg, Explicit: true, err: fmt.Errorf("read %s: reading S3 directly is not supported yet; copy the objects locally (aws s3 sync) and pass the directory, or use 'trailwatch watch --once'", arg)}) {
+				return
+			}
 			continue
 		}
 		st, err := os.Stat(arg)
 		if err != nil {
-			report(fmt.Errorf("read %s: %w", arg, unwrapPathErr(err)))
+			if !send(Input{Name: arg, Explicit: true, err: fmt.Errorf("read %s: %w", arg, unwrapPathErr(err))}) {
+				return
+			}
 			continue
 		}
 		if !st.IsDir() {
@@ -109,7 +121,9 @@ func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input,
 		}
 		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				report(fmt.Errorf("read %s: %w", path, unwrapPathErr(err)))
+				if !send(Input{Name: path, Explicit: true, err: fmt.Errorf("read %s: %w", path, unwrapPathErr(err))}) {
+					return ctx.Err()
+				}
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}

@@ -36,6 +36,12 @@ func TestWalk(t *testing.T) {
 	var got []string
 	for in := range out {
 		got = append(got, fmt.Sprintf("%s explicit=%v", strings.TrimPrefix(in.Name, dir+"/"), in.Explicit))
+		// Problems with an argument come in order, as inputs that fail to open.
+		if rc, err := in.Open(); err != nil {
+			errs = append(errs, err.Error())
+		} else {
+			rc.Close()
+		}
 	}
 	want := []string{
 		"AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/01/a.json.gz explicit=false",
@@ -43,6 +49,8 @@ func TestWalk(t *testing.T) {
 		"AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2025/03/01/i.json.gz explicit=false",
 		"single.json explicit=true",
 		"- explicit=true",
+		"missing explicit=true",
+		"s3://bucket/prefix explicit=true",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("inputs:\n got %q\nwant %q", got, want)
