@@ -65,6 +65,9 @@ type Finding struct {
 	Last           time.Time `json:"last"`
 	EventNames     []string  `json:"eventNames"`
 	Examples       []string  `json:"exampleEventIDs"`
+	// Objects are example children (S3 object ARNs) that carry no tag of
+	// their own and were judged by this resource's.
+	Objects []string `json:"exampleObjects,omitempty"`
 }
 
 // Coverage lists what the audit could not judge: principals and resources
@@ -121,13 +124,16 @@ func (a *Auditor) PrincipalValue(ev *Event) (value, from string, basis Basis, ok
 }
 
 // ResourceValue is the value of the key on a resource, or on its parent
-// (an S3 object's bucket) when it has none of its own.
-func (a *Auditor) ResourceValue(r resource.Ref, t time.Time) TagValue {
-	tv := a.Lookup(r.ARN, a.Key, t)
+// (an S3 object's bucket) when it has none of its own; owner is the ARN
+// the value belongs to.
+func (a *Auditor) ResourceValue(r resource.Ref, t time.Time) (tv TagValue, owner string) {
+	tv = a.Lookup(r.ARN, a.Key, t)
 	if !tv.Present && r.Parent != "" {
-		tv = a.Lookup(r.Parent, a.Key, t)
+		if p := a.Lookup(r.Parent, a.Key, t); p.Present {
+			return p, r.Parent
+		}
 	}
-	return tv
+	return tv, r.ARN
 }
 
 // Observe judges one event.
@@ -146,26 +152,47 @@ func (a *Auditor) Observe(ev *Event) {
 		return
 	}
 	judged := false
+	counted := map[string]bool{} // owners judged for this event: an object and its bucket count once
 	for _, r := range ev.Resources {
 		if r.ARN == ev.Principal {
 			continue // acting on itself
 		}
-		tv := a.ResourceValue(r, ev.Time)
+		tv, owner := a.ResourceValue(r, ev.Time)
 		if !tv.Present {
-			a.rep.Coverage.ResourcesWithout[r.ARN]++
+			if r.Parent != "" {
+				owner = r.Parent // an object and its bucket are one entry
+			}
+			if !counted[owner] {
+				counted[owner] = true
+				a.rep.Coverage.ResourcesWithout[owner]++
+			}
 			continue
 		}
 		judged = true
 		if tv.Value == pv {
 			continue
 		}
-		k := [2]string{ev.Principal + "\x00" + pv, r.ARN}
+		k := [2]string{ev.Principal + "\x00" + pv, owner}
 		f := a.findings[k]
 		if f == nil {
+			typ := r.Type
+			if owner != r.ARN {
+				typ = ""
+			}
 			f = &Finding{Who: ev.Who, Principal: ev.Principal, PrincipalValue: pv, PrincipalFrom: from, PrincipalBasis: pbasis,
-				Resource: r.ARN, ResourceType: r.Type, ResourceValue: tv.Value, ResourceBasis: tv.Basis, First: ev.Time, Last: ev.Time}
+				Resource: owner, ResourceType: typ, ResourceValue: tv.Value, ResourceBasis: tv.Basis, First: ev.Time, Last: ev.Time}
 			a.findings[k] = f
 		}
+		if owner != r.ARN && len(f.Objects) < maxExamples && !slices.Contains(f.Objects, r.ARN) {
+			f.Objects = append(f.Objects, r.ARN)
+		}
+		if f.ResourceType == "" && owner == r.ARN {
+			f.ResourceType = r.Type
+		}
+		if counted[owner] {
+			continue
+		}
+		counted[owner] = true
 		f.Events++
 		if ev.Time.Before(f.First) {
 			f.First = ev.Time

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,9 +80,9 @@ func TestAudit(t *testing.T) {
 		got = append(got, row{f.Principal + "=" + f.PrincipalValue + "(" + f.PrincipalFrom + ")", f.Resource + "=" + f.ResourceValue, f.Events, string(ex)})
 	}
 	want := []row{
-		{role + "=billing(principal)", "arn:aws:s3:::search-index/a=search", 2, `["e2","e3"]`},
+		{role + "=billing(principal)", "arn:aws:s3:::search-index=search", 2, `["e2","e3"]`}, // objects judged by their bucket, reported under it
 		{role + "=billing(principal)", "arn:aws:dynamodb:us-east-1:111122223333:table/shared=search", 1, `["e4"]`},
-		{"arn:aws:iam::111122223333:role/ops=search(origin)", "arn:aws:s3:::billing-data/x=billing", 1, `["e7"]`},
+		{"arn:aws:iam::111122223333:role/ops=search(origin)", "arn:aws:s3:::billing-data=billing", 1, `["e7"]`},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("findings\n got %v\nwant %v", got, want)
@@ -91,10 +92,13 @@ func TestAudit(t *testing.T) {
 			t.Errorf("finding %d\n got %v\nwant %v", i, got[i], want[i])
 		}
 	}
+	if f := r.Findings[0]; fmt.Sprint(f.Objects) != "[arn:aws:s3:::search-index/a]" {
+		t.Errorf("example objects %v", f.Objects)
+	}
 	if r.Events != 9 || r.Judged != 7 {
 		t.Errorf("events %d judged %d", r.Events, r.Judged)
 	}
-	if r.Coverage.PrincipalsWithout["arn:aws:iam::111122223333:user/bob"] != 1 || r.Coverage.ResourcesWithout["arn:aws:s3:::untagged/x"] != 1 {
+	if r.Coverage.PrincipalsWithout["arn:aws:iam::111122223333:user/bob"] != 1 || r.Coverage.ResourcesWithout["arn:aws:s3:::untagged"] != 1 {
 		t.Errorf("coverage %+v", r.Coverage)
 	}
 }

@@ -126,6 +126,8 @@ Athena's SQL over a local Parquet store (ingest, query, athena).`,
 	root.AddCommand(newAthenaCmd(s))
 	root.AddCommand(newWatchCmd(s))
 	root.AddCommand(newLambdaCmd(s))
+	root.AddCommand(newInventoryCmd(s))
+	root.AddCommand(newAuditCmd(s))
 	return root
 }
 
