@@ -142,8 +142,8 @@ func TestTimeline(t *testing.T) {
 		arn, at string
 		want    Value
 	}{
-		{bucket, "2025-03-04T00:00:00Z", Value{}},                                                  // changed between then and the snapshot: unknown
-		{bucket, "2025-03-05T00:00:00Z", Value{}},                                                  // the tagging call itself is judged by what was before it
+		{bucket, "2025-03-04T00:00:00Z", Value{}},                                                    // changed between then and the snapshot: unknown
+		{bucket, "2025-03-05T00:00:00Z", Value{}},                                                    // the tagging call itself is judged by what was before it
 		{bucket, "2025-03-06T00:00:00Z", Value{Value: "payments", Present: true, Basis: BasisEvent}}, // after the call
 		{bucket, "2025-03-11T00:00:00Z", Value{Value: "payments", Present: true, Basis: BasisSnapshot}},
 		{user, "2025-03-01T00:00:00Z", Value{Value: "search", Present: true, Basis: BasisAssumed}}, // before the snapshot, nothing says otherwise
