@@ -130,6 +130,20 @@ func writeAtomic(path string, b []byte) error {
 	return os.Rename(tmp, path)
 }
 
+// Files returns the header and resource files of the store's committed
+// snapshots (for SQL engines that read them directly).
+func Files(store string) (heads, bodies []string, err error) {
+	heads, err = filepath.Glob(filepath.Join(Dir(store), "*.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("list inventory: %w", err)
+	}
+	sort.Strings(heads)
+	for _, h := range heads {
+		bodies = append(bodies, strings.TrimSuffix(h, ".json")+".jsonl")
+	}
+	return heads, bodies, nil
+}
+
 // Load reads every committed snapshot of the store, oldest first. A store
 // without an inventory has none (no error).
 func Load(store string) ([]*Snapshot, error) {

@@ -3,7 +3,8 @@
 // cloudtrail_logs_pp, s3_access_logs, server_access_logs_pp) as views over
 // the store's committed Parquet files (s3_access_logs and
 // server_access_logs_pp for S3 server access logs), cloudtrail_actors with the actor
-// resolved for each event, and whatever compatibility SQL the
+// resolved for each event, tag_snapshots and resource_tags from the tag
+// inventory, and whatever compatibility SQL the
 // caller installs first (the Athena/Trino function layer).
 package query
 
@@ -19,6 +20,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/trailwatch/trailwatch/internal/inventory"
 	"github.com/trailwatch/trailwatch/internal/s3log"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
@@ -108,6 +110,36 @@ FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR
 FROM read_parquet(%s, hive_partitioning = true, hive_types = {'bucket': VARCHAR, 'date': VARCHAR})`, sqlList(s3))
 	for _, stmt := range []string{ct, `CREATE VIEW cloudtrail_logs_pp AS SELECT * FROM cloudtrail_logs`, at,
 		sa, `CREATE VIEW server_access_logs_pp AS SELECT * FROM s3_access_logs`} {
+		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create view: %w", err)
+		}
+	}
+	return e.createTagViews(ctx, st.Dir)
+}
+
+// createTagViews makes the inventory's snapshots tables: tag_snapshots
+// (one row per snapshot) and resource_tags (one row per ARN and tag; an
+// ARN known to carry no tags has one row with NULL key and value).
+func (e *Engine) createTagViews(ctx context.Context, dir string) error {
+	heads, bodies, err := inventory.Files(dir)
+	if err != nil {
+		return err
+	}
+	snaps := `CREATE VIEW tag_snapshots AS SELECT NULL::VARCHAR AS snapshot_id, NULL::TIMESTAMP AS taken_at, NULL::VARCHAR AS source,
+NULL::BIGINT AS resources, NULL::VARCHAR[] AS problems WHERE false`
+	tags := `CREATE VIEW resource_tags AS SELECT NULL::VARCHAR AS snapshot_id, NULL::TIMESTAMP AS taken_at, NULL::VARCHAR AS arn,
+NULL::VARCHAR AS tag_key, NULL::VARCHAR AS tag_value WHERE false`
+	if len(heads) > 0 {
+		snaps = fmt.Sprintf(`CREATE VIEW tag_snapshots AS SELECT id AS snapshot_id, timezone('UTC', takenAt) AS taken_at, source, resources,
+coalesce(problems, []) AS problems FROM read_json(%s, format = 'auto', columns = {id: 'VARCHAR', takenAt: 'TIMESTAMPTZ', source: 'VARCHAR', resources: 'BIGINT', problems: 'VARCHAR[]'})`, sqlList(heads))
+		tags = fmt.Sprintf(`CREATE VIEW resource_tags AS SELECT s.snapshot_id, s.taken_at, r.arn, r.tag.key AS tag_key, r.tag.value AS tag_value
+FROM (SELECT regexp_extract(filename, '([^/\\]+)\.jsonl$', 1) AS snapshot_id, arn,
+      unnest(CASE WHEN len(tags) = 0 THEN [NULL::STRUCT("key" VARCHAR, "value" VARCHAR)] ELSE tags END) AS tag
+      FROM read_json(%s, format = 'newline_delimited', filename = true,
+           columns = {arn: 'VARCHAR', tags: 'STRUCT("key" VARCHAR, "value" VARCHAR)[]'})) r
+JOIN tag_snapshots s USING (snapshot_id)`, sqlList(bodies))
+	}
+	for _, stmt := range []string{snaps, tags} {
 		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create view: %w", err)
 		}
