@@ -132,13 +132,7 @@ func runAuditAccess(ctx context.Context, o *auditOptions, s Streams) error {
 				pending[pendingKey(ev)] = q[1:]
 			}
 		}
-		x := audit.Event{ID: ev.ID, Time: ev.Time, Name: ev.Name, Who: act.Who(), Principal: principalARN(ev), Resources: refs}
-		if o := act.Origin.ARN; o != "" && o != x.Principal {
-			x.Origin = o
-		}
-		if n := len(act.Chain); n > 0 {
-			x.SessionTags = act.Chain[n-1].SessionTags
-		}
+		x := pipeline.AuditEvent(ev, &act, refs)
 		a.Observe(&x)
 	}
 	type item struct {
@@ -176,16 +170,6 @@ func runAuditAccess(ctx context.Context, o *auditOptions, s Streams) error {
 // so that pass 1 parses little.
 func mayChangeTags(name string) bool {
 	return strings.Contains(name, "Tag") || strings.Contains(name, "tag")
-}
-
-// principalARN is the ARN whose own tags apply to the event's principal:
-// the IAM user, or the role behind an assumed-role session.
-func principalARN(ev *identity.Event) string {
-	p := ev.Principal
-	if p.Type == identity.TypeAssumedRole && p.IssuerARN != "" {
-		return p.IssuerARN
-	}
-	return p.ARN
 }
 
 // readAuditRecords decodes inputs on workers; pick runs on the workers for

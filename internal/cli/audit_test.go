@@ -35,6 +35,8 @@ func TestAuditGolden(t *testing.T) {
 		{"access_missing_input", []string{"audit", "access", "--store", store, "--tag-key", "service", "testdata/audit/missing.json", events}, 2},
 		{"access_no_key", []string{"audit", "access", "--store", store, events}, 2},
 		{"import_bad_files", []string{"inventory", "import", "--store", store, "--as-of", "2024-01-08", events, "testdata/audit/missing.json", filepath.Join(dir, "README.md")}, 2},
+		{"scan_cross_tag_rule", []string{"scan", "--rules", filepath.Join(dir, "cross-tag-rules.yaml"), "--inventory", store, "--tag-key", "service", "--format", "log", events}, 0},
+		{"scan_tag_key_without_inventory", []string{"scan", "--rules", filepath.Join(dir, "cross-tag-rules.yaml"), "--tag-key", "service", events}, 2},
 		{"import_bad_time", []string{"inventory", "import", "--store", store, "--as-of", "yesterday", filepath.Join(dir, "users.json")}, 2},
 	}
 	for _, tt := range tests {

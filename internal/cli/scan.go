@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/inventory"
 	"github.com/trailwatch/trailwatch/internal/notify"
 	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/rules"
@@ -40,6 +41,8 @@ type scanOptions struct {
 	smtp      string
 	smtpFrom  string
 	snsURL    string
+	inventory string // store whose tag inventory $.trailwatch reads
+	tagKey    string
 	inputs    []string
 
 	maxCredentials int
@@ -115,6 +118,8 @@ could not be read.`,
 	f.StringVar(&o.smtp, "smtp", "", "SMTP server host:port for e-mail subscriptions (overrides the rules' delivery.smtp)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of e-mails")
 	f.StringVar(&o.snsURL, "sns-endpoint", "", "SNS endpoint URL for sns subscriptions (default: AWS)")
+	f.StringVar(&o.inventory, "inventory", "", "store DIR whose tag inventory rules read as $.trailwatch.principalTags (see 'trailwatch inventory')")
+	f.StringVar(&o.tagKey, "tag-key", "", "with --inventory: the key rules compare as $.trailwatch.crossTag (principal vs resources touched)")
 	return cmd
 }
 
@@ -216,6 +221,16 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		return &usageError{fmt.Errorf("scan: --max-credentials must be at least 1")}
 	}
 	ids := pipeline.NewIdentity(identity.Config{Window: o.lateness, MaxCredentials: o.maxCredentials})
+	if o.tagKey != "" && o.inventory == "" {
+		return &usageError{fmt.Errorf("scan: --tag-key needs --inventory DIR")}
+	}
+	if o.inventory != "" {
+		snaps, err := inventory.Load(o.inventory)
+		if err != nil {
+			return &exitError{code: exitError2, err: fmt.Errorf("scan: %w", err)}
+		}
+		ids.Tags = pipeline.NewTags(inventory.NewTimeline(snaps, nil), o.tagKey)
+	}
 	popts.Lateness, popts.From, popts.To, popts.Actor, popts.Extra = o.lateness, from, to, ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, popts)
 	if err != nil {

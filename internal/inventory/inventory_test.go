@@ -349,3 +349,23 @@ func FuzzParseTagChange(f *testing.F) {
 		}
 	})
 }
+
+func TestTimelineAddAndTagsAt(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/app"
+	tl := NewTimeline([]*Snapshot{{TakenAt: ts("2025-03-01T00:00:00Z"), Resources: []Resource{{ARN: role, Tags: map[string]string{"team": "a", "env": "dev"}}}}}, nil)
+	tl.Add(Change{ARN: role, Time: ts("2025-03-03T00:00:00Z"), Remove: []string{"env"}})
+	tl.Add(Change{ARN: role, Time: ts("2025-03-02T00:00:00Z"), Set: map[string]string{"team": "b"}}) // out of order
+	tests := []struct{ at, want string }{
+		{"2025-03-01T12:00:00Z", "map[env:dev team:a]"},
+		{"2025-03-02T12:00:00Z", "map[env:dev team:b]"},
+		{"2025-03-04T00:00:00Z", "map[team:b]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(tl.TagsAt(role, ts(tc.at))); got != tc.want {
+			t.Errorf("TagsAt(%s) = %s, want %s", tc.at, got, tc.want)
+		}
+	}
+	if tl.TagsAt("arn:aws:s3:::nothing", ts("2025-03-04T00:00:00Z")) != nil {
+		t.Error("unknown ARN has tags")
+	}
+}

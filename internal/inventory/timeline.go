@@ -179,3 +179,53 @@ func secretBase(arn string) (string, bool) {
 	}
 	return arn[:i], true
 }
+
+// Add records a tagging call seen while streaming (scan, watch), keeping
+// the ARN's observations in time order. Not safe for concurrent use with
+// other methods.
+func (tl *Timeline) Add(c Change) {
+	k := Canonical(c.ARN)
+	obs := tl.byARN[k]
+	if obs == nil {
+		if base, ok := secretBase(k); ok {
+			tl.secrets[base] = append(tl.secrets[base], k)
+		}
+	}
+	o := observation{at: c.Time, change: &c}
+	i := sort.Search(len(obs), func(i int) bool { return obs[i].at.After(c.Time) })
+	obs = append(obs, observation{})
+	copy(obs[i+1:], obs[i:])
+	obs[i] = o
+	tl.byARN[k] = obs
+}
+
+// TagsAt returns every tag arn carried at t (as TagAt decides each key);
+// nil when nothing is known of arn.
+func (tl *Timeline) TagsAt(arn string, t time.Time) map[string]string {
+	obs := tl.observations(arn)
+	if obs == nil {
+		return nil
+	}
+	keys := map[string]bool{}
+	for _, o := range obs {
+		if o.change != nil {
+			for k := range o.change.Set {
+				keys[k] = true
+			}
+			for _, k := range o.change.Remove {
+				keys[k] = true
+			}
+			continue
+		}
+		for k := range o.tags {
+			keys[k] = true
+		}
+	}
+	out := map[string]string{}
+	for k := range keys {
+		if v := tl.TagAt(arn, k, t); v.Present {
+			out[k] = v.Value
+		}
+	}
+	return out
+}

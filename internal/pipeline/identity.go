@@ -20,10 +20,13 @@ import (
 // observed before any record of it is evaluated); docs/identity.md.
 type Identity struct {
 	r *identity.Resolver
+	// Tags, when set, adds the tag inventory to $.trailwatch.
+	Tags *Tags
 
 	// The record last resolved and its answer: the engine asks for the
 	// actor and the extra root of one record, maybe more than once.
 	rec   *cloudtrail.Record
+	ev    identity.Event
 	actor identity.Actor
 	// The record about to be evaluated and its identity.Event, when a
 	// decoding worker read it.
@@ -80,7 +83,7 @@ func (s *Identity) resolve(rec *cloudtrail.Record) *identity.Actor {
 			ev = &e
 		}
 		s.actor = s.r.Resolve(ev)
-		s.rec = rec
+		s.rec, s.ev = rec, *ev
 	}
 	return &s.actor
 }
@@ -120,6 +123,8 @@ type extraRoot struct {
 		Principal      identity.PrincipalRef `json:"principal"`
 		ChainLength    int                   `json:"chainLength"`
 		Who            string                `json:"who"`
+		PrincipalTags  map[string]string     `json:"principalTags,omitempty"`
+		CrossTag       *CrossTag             `json:"crossTag,omitempty"`
 	} `json:"trailwatch"`
 }
 
@@ -129,6 +134,9 @@ func (s *Identity) Extra(rec *cloudtrail.Record) *fastjson.Value {
 	var x extraRoot
 	t := &x.Trailwatch
 	t.Origin, t.Method, t.SourceIdentity, t.Principal, t.ChainLength, t.Who = a.Origin, a.Method, a.SourceIdentity, a.Principal, len(a.Chain), a.Who()
+	if s.Tags != nil {
+		t.PrincipalTags, t.CrossTag = s.Tags.judge(rec, &s.ev, a)
+	}
 	s.buf.Reset()
 	if err := json.NewEncoder(&s.buf).Encode(&x); err != nil {
 		return nil
