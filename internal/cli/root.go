@@ -107,8 +107,11 @@ events): who really did this, was it allowed, and should someone be woken up?
 
 It evaluates CloudWatch Logs filter patterns, metric filters and alarms exactly
 as CloudWatch does, but anywhere and over history (match, scan, rules); follows
-role sessions and issued keys back to who acted (actors, whois); and runs
-Athena's SQL over a local Parquet store (ingest, query, athena).`,
+role sessions and issued keys back to who acted (actors, whois); joins the
+principal and resource tags CloudTrail does not carry to find one service or
+tenant touching another's resources (inventory, audit); runs Athena's SQL over
+a local Parquet store (ingest, query, athena); and does all of it continuously
+on new logs (watch, lambda).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
