@@ -131,6 +131,7 @@ on new logs (watch, lambda).`,
 	root.AddCommand(newLambdaCmd(s))
 	root.AddCommand(newInventoryCmd(s))
 	root.AddCommand(newAuditCmd(s))
+	root.AddCommand(newDigestCmd(s))
 	return root
 }
 
