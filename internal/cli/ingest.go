@@ -126,10 +126,11 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	free := make(chan *ingestWriters, o.workers)
 	writers := make([]*ingestWriters, o.workers)
 	for w := range o.workers {
-		writers[w] = &ingestWriters{
-			ct: store.NewPartitionWriter[store.CloudTrailRow](st, run, store.TableCloudTrail, strconv.Itoa(w)),
-			s3: store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w)),
+		ct, err := store.NewCloudTrailWriter(st, run, strconv.Itoa(w))
+		if err != nil {
+			return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
 		}
+		writers[w] = &ingestWriters{ct: ct, s3: store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w))}
 		free <- writers[w]
 	}
 	// Actors are resolved in one serial stage, in input order, with the
@@ -150,9 +151,7 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		func(ctx context.Context, in source.Input, send func(ingestResult)) {
 			pw := <-free
 			defer func() { free <- pw }()
-			var rd cloudtrail.Reader
-			var row store.CloudTrailRow
-			send(ingestInput(ctx, st, &rd, in, pw, &row, o.actors, send))
+			send(ingestInput(ctx, st, &pw.rd, in, pw, o.actors, send))
 		},
 		func(in source.Input, res ingestResult) {
 			for i := range res.events {
@@ -279,13 +278,14 @@ func ingestS3Log(ctx context.Context, r io.Reader, in source.Input, w *store.Par
 
 // ingestWriters are one worker's writers, one per table.
 type ingestWriters struct {
-	ct *store.PartitionWriter[store.CloudTrailRow]
+	ct *store.CloudTrailWriter
 	s3 *store.PartitionWriter[s3log.Row]
 	br *bufio.Reader // reused to look at each input's first bytes
+	rd cloudtrail.Reader
 }
 
 func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
-	row *store.CloudTrailRow, actors bool, send func(ingestResult)) ingestResult {
+	actors bool, send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	if in.Name != "-" {
 		fi, err := os.Stat(in.Name)
@@ -321,10 +321,11 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		return res
 	}
 	if w.br == nil {
-		w.br = bufio.NewReaderSize(plain, 64<<10)
-	} else {
-		w.br.Reset(plain)
+		// Not NewReaderSize(plain): for a plain input that returns rd's own
+		// reader, which the next gzipped input would then read from itself.
+		w.br = bufio.NewReaderSize(nil, 64<<10)
 	}
+	w.br.Reset(plain)
 	br := w.br
 	head, _ := br.Peek(4096)
 	if s3log.Detect(head) {
@@ -335,8 +336,7 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	}
 	var writeErr error
 	pipeline.EachDecoded(ctx, rd.DecoderPlain(br, in.Name), in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
-		p := store.RowFromJSON(rec.JSON, row)
-		if writeErr = w.ct.Write(p, *row); writeErr != nil {
+		if writeErr = w.ct.Write(rec.JSON); writeErr != nil {
 			return false
 		}
 		res.info.Records++

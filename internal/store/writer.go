@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/snappy"
 )
 
 const (
@@ -45,6 +44,9 @@ type PartitionWriter[T any] struct {
 	// finished files, added to the run by AddTo
 	finished []finishedFile
 	pending  int // rows in unfinished row groups of all open files
+	// columns, when set, is the plan for writing parsed records straight
+	// into the columns (CloudTrailWriter); rows are not used then.
+	columns *node
 }
 
 type partFile[T any] struct {
@@ -55,6 +57,7 @@ type partFile[T any] struct {
 	buf     *bufio.Writer
 	w       *parquet.GenericWriter[T]
 	rows    []T
+	sh      *shredder // instead of rows, for a writer of records (CloudTrailWriter)
 	n       int
 }
 
@@ -66,6 +69,20 @@ func NewPartitionWriter[T any](s *Store, run *Run, table, name string) *Partitio
 
 // Write adds a row to partition p.
 func (pw *PartitionWriter[T]) Write(p Partition, row T) error {
+	pf, err := pw.file(p)
+	if err != nil {
+		return err
+	}
+	pf.rows = append(pf.rows, row)
+	if len(pf.rows) < rowBatch {
+		return nil
+	}
+	return pw.batched(pf, len(pf.rows))
+}
+
+// file returns the open file of partition p, starting one if needed, and
+// marks it as the most recently written.
+func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 	pf := pw.parts[p]
 	if pf == nil {
 		if len(pw.parts) == openPartitions {
@@ -76,24 +93,31 @@ func (pw *PartitionWriter[T]) Write(p Partition, row T) error {
 		rel := filepath.Join(pw.table, filepath.FromSlash(p.Path()), fmt.Sprintf("%s-%s-%d.parquet", pw.run.ID, pw.name, n))
 		path := pw.store.TempPath(rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", rel, err)
+			return nil, fmt.Errorf("write %s: %w", rel, err)
 		}
 		f, err := os.Create(path)
 		if err != nil {
-			return fmt.Errorf("write %s: %w", rel, err)
+			return nil, fmt.Errorf("write %s: %w", rel, err)
 		}
 		buf := bufio.NewWriterSize(f, 64<<10)
-		pf = &partFile[T]{rel: rel, f: f, buf: buf, rows: make([]T, 0, rowBatch),
-			w: parquet.NewGenericWriter[T](buf, parquet.Compression(&snappy.Codec{}), parquet.PageBufferSize(64<<10))}
+		pf = &partFile[T]{rel: rel, f: f, buf: buf,
+			w: parquet.NewGenericWriter[T](buf, parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64<<10))}
+		if pw.columns != nil {
+			pf.sh = newShredder(pw.columns, len(pf.w.Schema().Columns()))
+		} else {
+			pf.rows = make([]T, 0, rowBatch)
+		}
 		pw.parts[p] = pf
 	}
 	pw.seq++
 	pf.used = pw.seq
-	pf.rows = append(pf.rows, row)
-	if len(pf.rows) < rowBatch {
-		return nil
-	}
-	pw.pending += len(pf.rows)
+	return pf, nil
+}
+
+// batched hands pf's buffered rows (n of them) to the Parquet writer and
+// ends row groups that are full or, across files, take too much memory.
+func (pw *PartitionWriter[T]) batched(pf *partFile[T], n int) error {
+	pw.pending += n
 	if err := pf.flush(); err != nil {
 		return err
 	}
@@ -123,6 +147,9 @@ func (pw *PartitionWriter[T]) endRowGroup(pf *partFile[T]) error {
 }
 
 func (pf *partFile[T]) flush() error {
+	if pf.sh != nil {
+		return pf.flushColumns()
+	}
 	if len(pf.rows) == 0 {
 		return nil
 	}
