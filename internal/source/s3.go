@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -89,4 +90,24 @@ func (b *S3Bucket) Open(ctx context.Context, key string) (io.ReadCloser, error) 
 		return nil, fmt.Errorf("get %s: %w", b.URL(key), err)
 	}
 	return out.Body, nil
+}
+
+// DefaultS3 opens a bucket with the SDK's default configuration
+// (environment, shared profiles, SSO, instance roles). AWS_ENDPOINT_URL_S3
+// or AWS_ENDPOINT_URL point it at another S3 API (MinIO, LocalStack), with
+// path-style addressing.
+func DefaultS3(ctx context.Context, bucket string) (Bucket, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = o.BaseEndpoint != nil
+		// S3-compatible servers often send no checksums; that is not worth a log line per object.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	return &S3Bucket{Client: c, Name: bucket}, nil
 }

@@ -77,13 +77,26 @@ func skippedDir(name string) (string, bool) {
 	return "", strings.HasPrefix(name, ".") && name != "." && name != ".."
 }
 
-// Walk sends every input named by args to out in a stable order: files as
-// given, directories walked recursively in lexical order, "-" as stdin.
-// Problems with one argument (a missing path) come as inputs whose Open
-// fails, so they are reported in input order and the rest continue;
-// report gets what stops a walk early; notices say what was skipped on
-// purpose.
+// Walk is Walker{S3: DefaultS3}.Walk: s3:// arguments are read with the
+// SDK's default credential chain.
 func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input, report func(error), notice func(string)) {
+	Walker{S3: DefaultS3}.Walk(ctx, args, stdin, out, report, notice)
+}
+
+// Walker finds the inputs named on a command line.
+type Walker struct {
+	// S3 opens the bucket of an s3:// argument; nil makes such arguments
+	// errors.
+	S3 func(ctx context.Context, bucket string) (Bucket, error)
+}
+
+// Walk sends every input named by args to out in a stable order: files as
+// given, directories walked recursively in lexical order, s3://BUCKET/PREFIX
+// listed in key order, "-" as stdin. Problems with one argument (a missing
+// path) come as inputs whose Open fails, so they are reported in input
+// order and the rest continue; report gets what stops a walk early;
+// notices say what was skipped on purpose.
+func (w Walker) Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input, report func(error), notice func(string)) {
 	defer close(out)
 	send := func(in Input) bool {
 		select {
@@ -101,8 +114,13 @@ func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input,
 			continue
 		}
 		if strings.HasPrefix(arg, "s3://") {
-			if !send(Input{Name: arg, Explicit: true, err: fmt.Errorf("read %s: reading S3 directly is not supported yet; copy the objects locally (aws s3 sync) and pass the directory, or use 'trailwatch watch --once'", arg)}) {
-				return
+			if err := w.walkS3(ctx, arg, send, notice); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				if !send(Input{Name: arg, Explicit: true, err: fmt.Errorf("read %s: %w", arg, err)}) {
+					return
+				}
 			}
 			continue
 		}
@@ -156,6 +174,51 @@ func Walk(ctx context.Context, args []string, stdin io.Reader, out chan<- Input,
 			report(fmt.Errorf("walk %s: %w", arg, err))
 		}
 	}
+}
+
+// walkS3 sends the objects under s3://BUCKET/PREFIX in key order; digest
+// files are skipped with one notice per argument.
+func (w Walker) walkS3(ctx context.Context, arg string, send func(Input) bool, notice func(string)) error {
+	if w.S3 == nil {
+		return errors.New("reading S3 is not available here")
+	}
+	bucket, prefix, err := ParseS3URL(arg)
+	if err != nil {
+		return err
+	}
+	// A prefix names a "directory" or a single object: list without the
+	// slash ParseS3URL adds, and keep keys equal to it or below it.
+	prefix = strings.TrimSuffix(prefix, "/")
+	b, err := w.S3(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	digests, stopped := 0, false
+	err = b.List(ctx, prefix, "", func(o Object) bool {
+		if prefix != "" && o.Key != prefix && !strings.HasPrefix(o.Key, prefix+"/") {
+			return true
+		}
+		if strings.HasSuffix(o.Key, "/") {
+			return true // a "folder" placeholder
+		}
+		if strings.Contains("/"+o.Key, "/CloudTrail-Digest/") {
+			digests++
+			return true
+		}
+		key := o.Key
+		if !send(Input{Name: b.URL(key), Explicit: key == prefix, open: func() (io.ReadCloser, error) { return b.Open(ctx, key) }}) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	if digests > 0 {
+		notice(fmt.Sprintf("%s: skipped %d CloudTrail digest files", arg, digests))
+	}
+	if stopped {
+		return ctx.Err()
+	}
+	return err
 }
 
 // unwrapPathErr drops the *fs.PathError wrapper, whose path the caller

@@ -31,7 +31,7 @@ func TestWalk(t *testing.T) {
 	}
 	out := make(chan Input)
 	var errs, notices []string
-	go Walk(context.Background(), []string{filepath.Join(dir, "AWSLogs"), filepath.Join(dir, "single.json"), "-", filepath.Join(dir, "missing"), "s3://bucket/prefix"},
+	go Walker{}.Walk(context.Background(), []string{filepath.Join(dir, "AWSLogs"), filepath.Join(dir, "single.json"), "-", filepath.Join(dir, "missing"), "s3://bucket/prefix"},
 		strings.NewReader(""), out, func(err error) { errs = append(errs, err.Error()) }, func(n string) { notices = append(notices, n) })
 	var got []string
 	for in := range out {
