@@ -39,7 +39,9 @@ func TestWalkS3(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := Walker{S3: func(ctx context.Context, bucket string) (Bucket, error) { return &S3Bucket{Client: c, Name: bucket}, nil }}
+	w := Walker{S3: func(ctx context.Context, bucket string) (Bucket, error) {
+		return &S3Bucket{Client: c, Name: bucket}, nil
+	}}
 	out := make(chan Input)
 	var notices []string
 	go w.Walk(ctx, []string{"s3://trail/logs", "s3://trail/single.json", "s3://missing-bucket/x"}, nil, out,
