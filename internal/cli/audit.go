@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -37,6 +38,10 @@ func newAuditCmd(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Audits over CloudTrail joined with the tag inventory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &usageError{errors.New("audit: name a subcommand (access)")}
+		},
 	}
 	o := &auditOptions{}
 	access := &cobra.Command{

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +26,10 @@ AWS ('collect') or imported from files you already have ('import'); 'audit'
 and 'query' join them with the logs, and the tagging calls in the logs
 (TagResource, TagRole, PutBucketTagging, CreateTags, ...) refine when each
 value was in force.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &usageError{errors.New("inventory: name a subcommand (import, collect, list)")}
+		},
 	}
 	cmd.AddCommand(newInventoryImportCmd(s), newInventoryListCmd(s))
 	return cmd
