@@ -266,13 +266,7 @@ func (c *counter) done() {
 func decodeIdentityInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, send func(*identityBatch)) {
 	b := &identityBatch{}
 	defer func() { send(b) }()
-	rc, err := in.Open()
-	if err != nil {
-		b.errs = append(b.errs, err)
-		return
-	}
-	defer rc.Close()
-	pipeline.EachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
+	pipeline.EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 		b.events = append(b.events, identity.FromRecord(rec))
 		if len(b.events) >= identityBatchEvents {
 			send(b)

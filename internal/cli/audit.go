@@ -212,13 +212,7 @@ func readAuditRecords(ctx context.Context, inputs []string, workers int, s Strea
 			defer readers.Put(rd)
 			b := &batch{}
 			defer func() { send(b) }()
-			rc, err := in.Open()
-			if err != nil {
-				b.errs = append(b.errs, err)
-				return
-			}
-			defer rc.Close()
-			pipeline.EachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
+			pipeline.EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
 				b.n++
 				if x := pick(rec); x != nil {
 					b.kept = append(b.kept, x)

@@ -30,6 +30,19 @@ func DecodeProblem(in source.Input, dec *cloudtrail.Decoder, err error, notices 
 	return errors.As(err, &de) && de.Fatal
 }
 
+// EachInputRecord opens in and decodes it as EachRecord does; a failure to
+// open goes to the error slice like any read problem.
+func EachInputRecord(ctx context.Context, rd *cloudtrail.Reader, in source.Input, sink func() (*[]string, *[]error), each func(*cloudtrail.Record) bool) {
+	rc, err := in.Open()
+	if err != nil {
+		_, errs := sink()
+		*errs = append(*errs, err)
+		return
+	}
+	defer rc.Close()
+	EachRecord(ctx, rd, in, rc, sink, each)
+}
+
 // EachRecord decodes the already opened input r with rd and calls each for
 // every record until each returns false, the input ends, or ctx is done.
 // Problems go, as DecodeProblem sorts them, to the slices sink returns at

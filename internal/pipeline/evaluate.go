@@ -183,14 +183,8 @@ func (p *batchPool) put(b *batch) {
 func (e *Evaluator) decode(ctx context.Context, rd *cloudtrail.Reader, in source.Input, send func(*batch)) {
 	b := e.batches.get()
 	defer func() { send(b) }()
-	rc, err := in.Open()
-	if err != nil {
-		b.errs = append(b.errs, err)
-		return
-	}
-	defer rc.Close()
 	prog := e.Prog
-	EachRecord(ctx, rd, in, rc, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(r *cloudtrail.Record) bool {
+	EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(r *cloudtrail.Record) bool {
 		start := len(b.data)
 		b.data = append(b.data, r.Raw...)
 		x := rec{start: start, end: len(b.data), index: r.Index, pre: prog.Prematch(r), issuing: IssuesCredentials(r.JSON)}
