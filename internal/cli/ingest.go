@@ -135,7 +135,10 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	}
 	// Actors are resolved in one serial stage, in input order, with the
 	// same reorder window as 'trailwatch actors'.
-	actorsW := store.NewPartitionWriter[store.ActorRow](st, run, store.TableActors, "a")
+	actorsW, err := store.NewActorWriter(st, run, "a")
+	if err != nil {
+		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
+	}
 	resolver := identity.NewResolver(identity.DefaultConfig())
 	window := identity.NewWindow(resolver)
 	var actorErr error
@@ -143,7 +146,8 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		if actorErr != nil {
 			return
 		}
-		actorErr = actorsW.Write(actorPartition(ev), actorRow(ev, &a))
+		r := actorRow(ev, &a)
+		actorErr = actorsW.Write(actorPartition(ev), &r)
 	}
 
 	counter := newProgress(s)

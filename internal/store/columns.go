@@ -184,7 +184,6 @@ func compilePlan(root *node, schema *parquet.Schema) error {
 // shredder turns parsed records into column values. Byte values are copied
 // into arena chunks, which stay untouched until the values are written.
 type shredder struct {
-	root *node
 	cols [][]parquet.Value
 	rows int
 	// arena holds the bytes of the current batch; full chunks are kept in
@@ -203,26 +202,28 @@ type shredder struct {
 
 const arenaChunk = 256 << 10
 
-func newShredder(root *node, columns int) *shredder {
-	s := &shredder{root: root, cols: make([][]parquet.Value, columns),
-		scratch: map[*node][]*fastjson.Value{}, order: map[*node][]int32{}}
-	var prep func(n *node)
-	prep = func(n *node) {
-		if n.kind == kindGroup || n.kind == kindList {
-			s.scratch[n] = make([]*fastjson.Value, len(n.kids))
-		}
-		for _, k := range n.kids {
-			prep(k)
-		}
-	}
-	prep(root)
-	return s
+func newShredder(columns int) *shredder {
+	return &shredder{cols: make([][]parquet.Value, columns), scratch: map[*node][]*fastjson.Value{}, order: map[*node][]int32{}}
 }
 
-// add appends one record (a JSON object) as a row.
-func (s *shredder) add(v *fastjson.Value) {
-	s.object(s.root, v, 0)
+// add appends one record (a JSON object) as a row of the columns of plan.
+func (s *shredder) add(plan *node, v *fastjson.Value) {
+	s.object(plan, v, 0)
 	s.rows++
+}
+
+// str appends a top-level optional STRING; "" is NULL.
+func (s *shredder) str(col int, v string) {
+	var pv parquet.Value
+	if v != "" {
+		s.room(len(v))
+		start := len(s.arena)
+		s.arena = append(s.arena, v...)
+		pv = parquet.ByteArrayValue(s.arena[start:len(s.arena):len(s.arena)])
+		pv.SetDefinitionLevel(1)
+	}
+	pv.SetColumnIndex(col)
+	s.cols[col] = append(s.cols[col], pv)
 }
 
 // reset forgets the written values and recycles the arena.
@@ -291,17 +292,24 @@ func (s *shredder) leaf(n *node, v *fastjson.Value, rep int) {
 	b, null := s.textValue(v)
 	var pv parquet.Value
 	if null {
-		pv = parquet.Value{}.Level(rep, n.def-1, n.col)
+		pv.SetDefinitionLevel(n.def - 1)
 	} else {
-		pv = parquet.ByteArrayValue(b).Level(rep, n.def, n.col)
+		pv = parquet.ByteArrayValue(b)
+		pv.SetDefinitionLevel(n.def)
 	}
+	pv.SetRepetitionLevel(rep)
+	pv.SetColumnIndex(n.col)
 	s.cols[n.col] = append(s.cols[n.col], pv)
 }
 
 // nulls appends a NULL at definition level def to every column of n.
 func (s *shredder) nulls(n *node, rep, def int) {
+	var pv parquet.Value
+	pv.SetRepetitionLevel(rep)
+	pv.SetDefinitionLevel(def)
 	for c := n.first; c < n.last; c++ {
-		s.cols[c] = append(s.cols[c], parquet.Value{}.Level(rep, def, c))
+		pv.SetColumnIndex(c)
+		s.cols[c] = append(s.cols[c], pv)
 	}
 }
 
@@ -309,6 +317,10 @@ func (s *shredder) nulls(n *node, rep, def int) {
 // (nil when absent; the first of duplicate keys wins, as with Get).
 func (s *shredder) children(n *node, o *fastjson.Object) []*fastjson.Value {
 	vals := s.scratch[n]
+	if vals == nil {
+		vals = make([]*fastjson.Value, len(n.kids))
+		s.scratch[n] = vals
+	}
 	clear(vals)
 	order := s.order[n]
 	i := 0

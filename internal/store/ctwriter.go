@@ -20,8 +20,9 @@ const recordBatch = 256
 // columns: the rows are those RowFromJSON makes, without building them.
 // One goroutine uses it.
 type CloudTrailWriter struct {
-	pw *PartitionWriter[CloudTrailRow]
-	pc partitionCache
+	pw   *PartitionWriter[CloudTrailRow]
+	plan *node
+	pc   partitionCache
 }
 
 // NewCloudTrailWriter returns a writer whose files are named after the run
@@ -32,8 +33,8 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 		return nil, err
 	}
 	pw := NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, name)
-	pw.columns = plan
-	return &CloudTrailWriter{pw: pw}, nil
+	pw.columnar = true
+	return &CloudTrailWriter{pw: pw, plan: plan}, nil
 }
 
 // Write adds one record, a JSON object, to its partition (the one
@@ -43,7 +44,7 @@ func (w *CloudTrailWriter) Write(v *fastjson.Value) error {
 	if err != nil {
 		return err
 	}
-	pf.sh.add(v)
+	pf.sh.add(w.plan, v)
 	if pf.sh.rows < recordBatch {
 		return nil
 	}
@@ -55,6 +56,70 @@ func (w *CloudTrailWriter) Close() error { return w.pw.Close() }
 
 // AddTo records the finished files in the run (see PartitionWriter.AddTo).
 func (w *CloudTrailWriter) AddTo(run *Run) { w.pw.AddTo(run) }
+
+// ActorWriter writes ActorRows to the actors table, one Parquet file per
+// partition (see PartitionWriter), straight into the columns. One
+// goroutine uses it.
+type ActorWriter struct {
+	pw *PartitionWriter[ActorRow]
+}
+
+const actorChainLength = 15 // the column of chain_length
+
+// NewActorWriter returns a writer whose files are named after the run and
+// name.
+func NewActorWriter(s *Store, run *Run, name string) (*ActorWriter, error) {
+	// The columns of ActorRow in order; all optional STRING but
+	// chain_length, a required INT32.
+	actorColumns := [...]string{"eventid", "eventtime", "eventname", "principal_type", "principal_arn", "accesskeyid", "who",
+		"origin_type", "origin_name", "origin_arn", "origin_accountid", "origin_id", "permission_set", "method", "sourceidentity",
+		"chain_length", "chain"}
+	schema := parquet.SchemaOf(ActorRow{})
+	if n := len(schema.Columns()); n != len(actorColumns) {
+		return nil, fmt.Errorf("store: actors table has %d columns, want %d", n, len(actorColumns))
+	}
+	for i, c := range actorColumns {
+		l, ok := schema.Lookup(c)
+		def := 1
+		if i == actorChainLength {
+			def = 0
+		}
+		if !ok || l.ColumnIndex != i || l.MaxDefinitionLevel != def || l.MaxRepetitionLevel != 0 {
+			return nil, fmt.Errorf("store: actors column %s is not column %d with definition level %d", c, i, def)
+		}
+	}
+	pw := NewPartitionWriter[ActorRow](s, run, TableActors, name)
+	pw.columnar = true
+	return &ActorWriter{pw: pw}, nil
+}
+
+// Write adds a row to partition p. The writer keeps no reference to r.
+func (w *ActorWriter) Write(p Partition, r *ActorRow) error {
+	pf, err := w.pw.file(p)
+	if err != nil {
+		return err
+	}
+	sh := pf.sh
+	for i, v := range [...]string{r.EventID, r.EventTime, r.EventName, r.PrincipalType, r.PrincipalARN, r.AccessKeyID, r.Who,
+		r.OriginType, r.OriginName, r.OriginARN, r.OriginAccountID, r.OriginID, r.PermissionSet, r.Method, r.SourceIdentity} {
+		sh.str(i, v)
+	}
+	n := parquet.Int32Value(r.ChainLength)
+	n.SetColumnIndex(actorChainLength)
+	sh.cols[actorChainLength] = append(sh.cols[actorChainLength], n)
+	sh.str(actorChainLength+1, r.Chain)
+	sh.rows++
+	if sh.rows < recordBatch {
+		return nil
+	}
+	return w.pw.batched(pf, sh.rows)
+}
+
+// Close finishes every file (see PartitionWriter.Close).
+func (w *ActorWriter) Close() error { return w.pw.Close() }
+
+// AddTo records the finished files in the run (see PartitionWriter.AddTo).
+func (w *ActorWriter) AddTo(run *Run) { w.pw.AddTo(run) }
 
 // flushColumns writes the batched column values of a record writer.
 func (pf *partFile[T]) flushColumns() error {

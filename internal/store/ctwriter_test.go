@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -186,4 +187,63 @@ func show(r CloudTrailRow) string {
 	}
 	walk("", v)
 	return b.String()
+}
+
+// TestActorWriter: rows read back as written, "" as NULL.
+func TestActorWriter(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewActorWriter(st, run, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []ActorRow
+	for i := range 1000 {
+		r := ActorRow{EventID: strconv.Itoa(i), EventTime: "2024-07-30T23:59:59Z", EventName: "GetObject", PrincipalType: "AssumedRole",
+			PrincipalARN: "arn:aws:sts::1:assumed-role/R/s", Who: "alice", OriginType: "IAMUser", OriginName: "alice",
+			Method: "AssumeRole", ChainLength: int32(i % 3), SourceIdentity: strings.Repeat("x", i%2)}
+		if i%3 > 0 {
+			r.Chain = `[{"eventName":"AssumeRole"}]`
+			r.AccessKeyID = "ASIA" + strconv.Itoa(i)
+			r.OriginARN, r.OriginAccountID, r.OriginID, r.PermissionSet = "arn:aws:iam::1:user/alice", "1", "AIDA", "ps"
+		}
+		if err := w.Write(Partition{Account: "1", Region: "r", Date: "2024-07-30"}, &r); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.pw.finished) != 1 {
+		t.Fatalf("%d files", len(w.pw.finished))
+	}
+	got, err := parquet.ReadFile[ActorRow](st.TempPath(w.pw.finished[0].rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows differ: got %d rows, first %+v, want first %+v", len(got), got[0], want[0])
+	}
+	// NULLs: optional columns hold NULL, not "", for empty values.
+	f, err := os.Open(st.TempPath(w.pw.finished[0].rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, _ := pf.Schema().Lookup("accesskeyid")
+	if nulls := pf.RowGroups()[0].ColumnChunks()[col.ColumnIndex].(*parquet.FileColumnChunk).NullCount(); nulls != 334 {
+		t.Errorf("accesskeyid: %d NULLs, want 334", nulls)
+	}
 }

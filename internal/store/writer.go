@@ -44,9 +44,9 @@ type PartitionWriter[T any] struct {
 	// finished files, added to the run by AddTo
 	finished []finishedFile
 	pending  int // rows in unfinished row groups of all open files
-	// columns, when set, is the plan for writing parsed records straight
-	// into the columns (CloudTrailWriter); rows are not used then.
-	columns *node
+	// columnar writers (CloudTrailWriter, ActorWriter) put values
+	// straight into each file's shredder; rows are not used then.
+	columnar bool
 }
 
 type partFile[T any] struct {
@@ -102,8 +102,8 @@ func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 		buf := bufio.NewWriterSize(f, 64<<10)
 		pf = &partFile[T]{rel: rel, f: f, buf: buf,
 			w: parquet.NewGenericWriter[T](buf, parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64<<10))}
-		if pw.columns != nil {
-			pf.sh = newShredder(pw.columns, len(pf.w.Schema().Columns()))
+		if pw.columnar {
+			pf.sh = newShredder(len(pf.w.Schema().Columns()))
 		} else {
 			pf.rows = make([]T, 0, rowBatch)
 		}
