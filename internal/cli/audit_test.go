@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +84,42 @@ func TestAuditPointInTime(t *testing.T) {
 	}
 	if !strings.Contains(row, ",2,2024-01-09T22:40:00Z,2024-01-09T22:41:00Z,") || strings.Contains(row, "0000000000a8") {
 		t.Errorf("want the two reads before the tagging call only (not a8, after it): %s", row)
+	}
+}
+
+// TestWatchCrossTagRule: watch reads the tag inventory as scan does; the
+// audit scenario's events, in a directory, alert on the same five events.
+func TestWatchCrossTagRule(t *testing.T) {
+	store := t.TempDir()
+	for _, args := range [][]string{
+		{"inventory", "import", "--store", store, "--as-of", "2024-01-08", "testdata/audit/users.json", "testdata/audit/roles.json", "testdata/audit/resources-2024-01-08.csv"},
+		{"inventory", "import", "--store", store, "--as-of", "2024-01-12", "testdata/audit/resources-2024-01-12.json"},
+	} {
+		if _, stderr, code := run(t, "", args...); code != 0 {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+	}
+	dir := t.TempDir()
+	b, err := os.ReadFile("testdata/audit/events.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "", "watch", "--rules", "testdata/audit/cross-tag-rules.yaml", "--inventory", store, "--tag-key", "service",
+		"--state", filepath.Join(t.TempDir(), "state.json"), "--once", "--start", "2024-01-01", "--format", "json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var ids []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m struct{ Type, Filter, EventID string }
+		if json.Unmarshal([]byte(l), &m) == nil && m.Type == "match" && m.Filter == "cross-service-access" {
+			ids = append(ids, m.EventID[len(m.EventID)-2:])
+		}
+	}
+	if got := strings.Join(ids, " "); got != "a2 a3 a4 a6 a7" {
+		t.Errorf("cross-service matches %q, want a2 a3 a4 a6 a7\n%s", got, out)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/inventory"
@@ -118,9 +119,30 @@ could not be read.`,
 	f.StringVar(&o.smtp, "smtp", "", "SMTP server host:port for e-mail subscriptions (overrides the rules' delivery.smtp)")
 	f.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of e-mails")
 	f.StringVar(&o.snsURL, "sns-endpoint", "", "SNS endpoint URL for sns subscriptions (default: AWS)")
-	f.StringVar(&o.inventory, "inventory", "", "store DIR whose tag inventory rules read as $.trailwatch.principalTags (see 'trailwatch inventory')")
-	f.StringVar(&o.tagKey, "tag-key", "", "with --inventory: the key rules compare as $.trailwatch.crossTag (principal vs resources touched)")
+	tagFlags(f, &o.inventory, &o.tagKey)
 	return cmd
+}
+
+// tagFlags are the flags that give rules the tag inventory.
+func tagFlags(f *pflag.FlagSet, dir, key *string) {
+	f.StringVar(dir, "inventory", "", "store DIR whose tag inventory rules read as $.trailwatch.principalTags (see 'trailwatch inventory')")
+	f.StringVar(key, "tag-key", "", "with --inventory: the key rules compare as $.trailwatch.crossTag (principal vs resources touched)")
+}
+
+// loadTags loads the tag context of --inventory and --tag-key (nil
+// without --inventory).
+func loadTags(cmdName, dir, key string) (*pipeline.Tags, error) {
+	if key != "" && dir == "" {
+		return nil, &usageError{fmt.Errorf("%s: --tag-key needs --inventory DIR", cmdName)}
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	snaps, err := inventory.Load(dir)
+	if err != nil {
+		return nil, &exitError{code: exitError2, err: fmt.Errorf("%s: %w", cmdName, err)}
+	}
+	return pipeline.NewTags(inventory.NewTimeline(snaps, nil), key), nil
 }
 
 // parseTime accepts RFC 3339 and shorter UTC forms.
@@ -221,15 +243,8 @@ func runScan(ctx context.Context, o *scanOptions, s Streams) error {
 		return &usageError{fmt.Errorf("scan: --max-credentials must be at least 1")}
 	}
 	ids := pipeline.NewIdentity(identity.Config{Window: o.lateness, MaxCredentials: o.maxCredentials})
-	if o.tagKey != "" && o.inventory == "" {
-		return &usageError{fmt.Errorf("scan: --tag-key needs --inventory DIR")}
-	}
-	if o.inventory != "" {
-		snaps, err := inventory.Load(o.inventory)
-		if err != nil {
-			return &exitError{code: exitError2, err: fmt.Errorf("scan: %w", err)}
-		}
-		ids.Tags = pipeline.NewTags(inventory.NewTimeline(snaps, nil), o.tagKey)
+	if ids.Tags, err = loadTags("scan", o.inventory, o.tagKey); err != nil {
+		return err
 	}
 	popts.Lateness, popts.From, popts.To, popts.Actor, popts.Extra = o.lateness, from, to, ids.Actor, ids.Extra
 	prog, err := engine.Compile(set, popts)

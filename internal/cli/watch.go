@@ -32,6 +32,7 @@ type watchOptions struct {
 	ruleFiles, packs, params []string
 	state                    string
 	sqsURL                   string
+	inventory, tagKey        string
 	format                   string
 	interval, allowance      time.Duration
 	lookback, dedupe         time.Duration
@@ -105,6 +106,7 @@ Output (stdout) is one line per match, alarm change and notification, as
 	f.StringArrayVar(&o.params, "param", nil, "parameter KEY=VALUE for rules files and templates (repeatable)")
 	f.StringVar(&o.state, "state", "", "state file: checkpoints and what was already sent (required)")
 	f.StringVar(&o.sqsURL, "sqs", "", "SQS queue URL of S3 event notifications for new log objects")
+	tagFlags(f, &o.inventory, &o.tagKey)
 	f.StringVarP(&o.format, "format", "f", "log", "output: log (one line per match, alarm change, notification) or json (JSON Lines)")
 	f.DurationVar(&o.interval, "interval", time.Minute, "polling period")
 	f.DurationVar(&o.allowance, "allowance", 10*time.Minute, "how late records may arrive: alarms are evaluated for now minus this")
@@ -168,6 +170,9 @@ func runWatch(ctx context.Context, o *watchOptions, s Streams) error {
 		return err
 	}
 	ids := pipeline.NewIdentity(identity.Config{Window: o.allowance, MaxCredentials: identity.DefaultMaxCredentials})
+	if ids.Tags, err = loadTags("watch", o.inventory, o.tagKey); err != nil {
+		return err
+	}
 	popts := programOptions(params)
 	popts.Lateness, popts.Actor, popts.Extra, popts.Immediate = o.allowance, ids.Actor, ids.Extra, true
 	prog, err := engine.Compile(set, popts)
