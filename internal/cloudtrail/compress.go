@@ -35,7 +35,22 @@ type Reader struct {
 	zr  *gzip.Reader
 	gz  gzipErrReader
 	dec *Decoder
+
+	// With a whole-file inflater (haveInflater), a gzip input of up to
+	// maxWholeGzip bytes is read into zbuf and decompressed at once into
+	// plain; larger or undecodable inputs stream as without one.
+	inf   *inflater
+	zbuf  []byte
+	plain []byte
+	whole bytes.Reader
 }
+
+const (
+	// maxWholeGzip and maxWholePlain bound what a Reader decompresses in
+	// memory at once; CloudTrail delivery files are far smaller.
+	maxWholeGzip  = 8 << 20
+	maxWholePlain = 64 << 20
+)
 
 // Open prepares to read src, gunzipping it when it starts with the gzip
 // magic number. The returned reader is valid until the next call to Open.
@@ -52,10 +67,18 @@ func (r *Reader) Open(src io.Reader) (io.Reader, error) {
 	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
 		return r.br, nil
 	}
+	var gz io.Reader = r.br
+	if haveInflater {
+		plain, rest := r.gunzipWhole()
+		if plain != nil {
+			return plain, nil
+		}
+		gz = rest
+	}
 	if r.zr == nil {
-		r.zr, err = gzip.NewReader(r.br)
+		r.zr, err = gzip.NewReader(gz)
 	} else {
-		err = r.zr.Reset(r.br)
+		err = r.zr.Reset(gz)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
@@ -88,6 +111,45 @@ func (r *Reader) DecoderPlain(plain io.Reader, name string) *Decoder {
 	}
 	return r.dec
 }
+
+// gunzipWhole reads the gzip input in r.br whole and decompresses it at
+// once. When it cannot (too large, a read error, corrupt), it returns the
+// input instead, for the streaming decoder: the bytes read so far followed
+// by the rest.
+func (r *Reader) gunzipWhole() (plain, rest io.Reader) {
+	r.zbuf = r.zbuf[:0]
+	var err error
+	for err == nil && len(r.zbuf) <= maxWholeGzip {
+		if len(r.zbuf) == cap(r.zbuf) {
+			r.zbuf = append(r.zbuf, 0)[:len(r.zbuf)]
+		}
+		var n int
+		n, err = r.br.Read(r.zbuf[len(r.zbuf):cap(r.zbuf)])
+		r.zbuf = r.zbuf[:len(r.zbuf)+n]
+	}
+	if err != io.EOF {
+		if err == nil {
+			return nil, io.MultiReader(bytes.NewReader(r.zbuf), r.br)
+		}
+		return nil, io.MultiReader(bytes.NewReader(r.zbuf), errReader{err})
+	}
+	if r.inf == nil {
+		r.inf = newInflater()
+	}
+	out, ok := r.inf.gunzip(r.plain, r.zbuf, maxWholePlain)
+	if cap(out) <= maxWholePlain {
+		r.plain = out
+	}
+	if !ok {
+		return nil, bytes.NewReader(r.zbuf)
+	}
+	r.whole.Reset(out)
+	return &r.whole, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // gzipErrReader prefixes decompression errors with "gzip:" so a truncated or
 // corrupt file says what failed.

@@ -34,6 +34,12 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 	}
 	pw := NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, name)
 	pw.columnar = true
+	// Min/max bounds of free-text and JSON columns only cost time: no
+	// query prunes row groups or pages on them.
+	for _, c := range []string{"useragent", "errormessage", "requestparameters", "responseelements", "additionaleventdata",
+		"serviceeventdetails", "edgedevicedetails"} {
+		pw.options = append(pw.options, parquet.SkipPageBounds(c))
+	}
 	return &CloudTrailWriter{pw: pw, plan: plan}, nil
 }
 
@@ -90,6 +96,7 @@ func NewActorWriter(s *Store, run *Run, name string) (*ActorWriter, error) {
 	}
 	pw := NewPartitionWriter[ActorRow](s, run, TableActors, name)
 	pw.columnar = true
+	pw.options = []parquet.WriterOption{parquet.SkipPageBounds("chain")}
 	return &ActorWriter{pw: pw}, nil
 }
 

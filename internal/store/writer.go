@@ -47,6 +47,7 @@ type PartitionWriter[T any] struct {
 	// columnar writers (CloudTrailWriter, ActorWriter) put values
 	// straight into each file's shredder; rows are not used then.
 	columnar bool
+	options  []parquet.WriterOption // more options for the files
 }
 
 type partFile[T any] struct {
@@ -101,7 +102,10 @@ func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 		}
 		buf := bufio.NewWriterSize(f, 64<<10)
 		pf = &partFile[T]{rel: rel, f: f, buf: buf,
-			w: parquet.NewGenericWriter[T](buf, parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64<<10))}
+			w: parquet.NewGenericWriter[T](buf, append([]parquet.WriterOption{parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64 << 10),
+				// Page headers without min/max: engines prune on the column
+				// chunk statistics and the page index, which are kept.
+				parquet.DataPageStatistics(false)}, pw.options...)...)}
 		if pw.columnar {
 			pf.sh = newShredder(len(pf.w.Schema().Columns()))
 		} else {
