@@ -206,6 +206,7 @@ func readAuditRecords(ctx context.Context, inputs []string, workers int, s Strea
 		notices []string
 	}
 	ins := sortedInputs(ctx, inputs, s.In, report, notice)
+	prog, kept := newProgress(s), 0
 	source.Ordered(ctx, ins, workers,
 		func(ctx context.Context, in source.Input, send func(*batch)) {
 			rd := readers.Get().(*cloudtrail.Reader)
@@ -235,8 +236,11 @@ func readAuditRecords(ctx context.Context, inputs []string, workers int, s Strea
 				keep(x)
 			}
 			res.events += b.n
+			kept += len(b.kept)
+			prog.update(0, res.events, kept)
 		},
-		func(source.Input) {})
+		func(source.Input) { prog.update(1, res.events, kept) })
+	prog.done()
 	res.cancelled = ctx.Err() != nil
 	return res
 }
