@@ -319,27 +319,40 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	h := sha256.New()
 	counted := &countingReader{r: io.TeeReader(rc, h)}
 	// S3 server access logs are recognised by content, whatever the name.
+	rd.WholeGzip = in.Name != "-" // files: decompressed at once, read in place
 	plain, err := rd.Open(counted)
 	if err != nil {
 		res.errs = append(res.errs, fmt.Errorf("read %s: %w", in.Name, err))
 		return res
 	}
-	if w.br == nil {
-		// Not NewReaderSize(plain): for a plain input that returns rd's own
-		// reader, which the next gzipped input would then read from itself.
-		w.br = bufio.NewReaderSize(nil, 64<<10)
-	}
-	w.br.Reset(plain)
-	br := w.br
-	head, _ := br.Peek(4096)
-	if s3log.Detect(head) {
-		ingestS3Log(ctx, br, in, w.s3, &res)
-		io.Copy(io.Discard, counted)
-		res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
-		return res
+	var dec *cloudtrail.Decoder
+	if whole, ok := rd.Whole(); ok {
+		if s3log.Detect(whole[:min(len(whole), 4096)]) {
+			ingestS3Log(ctx, plain, in, w.s3, &res)
+			res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+			return res
+		}
+		dec = rd.DecoderBytes(whole, in.Name)
+	} else {
+		if w.br == nil {
+			// Not NewReaderSize(plain): for a plain input that returns rd's
+			// own reader, which the next gzipped input would then read from
+			// itself.
+			w.br = bufio.NewReaderSize(nil, 64<<10)
+		}
+		w.br.Reset(plain)
+		br := w.br
+		head, _ := br.Peek(4096)
+		if s3log.Detect(head) {
+			ingestS3Log(ctx, br, in, w.s3, &res)
+			io.Copy(io.Discard, counted)
+			res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+			return res
+		}
+		dec = rd.DecoderPlain(br, in.Name)
 	}
 	var writeErr error
-	pipeline.EachDecoded(ctx, rd.DecoderPlain(br, in.Name), in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
+	pipeline.EachDecoded(ctx, dec, in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
 		if writeErr = w.ct.Write(rec.JSON); writeErr != nil {
 			return false
 		}

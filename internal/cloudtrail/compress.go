@@ -31,18 +31,24 @@ func Decompress(r io.Reader) (io.Reader, io.Closer, error) {
 // Reader opens inputs one after another for one worker, reusing its read
 // buffer, gzip state and Decoder across inputs.
 type Reader struct {
+	// WholeGzip makes Open read a gzip input of up to 8 MiB to its end
+	// and decompress it at once, which is faster (see Whole) but waits for
+	// the end of the input: for files, not for live streams.
+	WholeGzip bool
+
 	br  *bufio.Reader
 	zr  *gzip.Reader
 	gz  gzipErrReader
 	dec *Decoder
 
-	// With a whole-file inflater (haveInflater), a gzip input of up to
-	// maxWholeGzip bytes is read into zbuf and decompressed at once into
-	// plain; larger or undecodable inputs stream as without one.
-	inf   *inflater
-	zbuf  []byte
-	plain []byte
-	whole bytes.Reader
+	// A gzip input of up to maxWholeGzip bytes is read into zbuf and
+	// decompressed at once into plain (see Whole); larger or undecodable
+	// inputs stream.
+	inf     *inflater
+	zbuf    []byte
+	plain   []byte
+	whole   bytes.Reader
+	isWhole bool // the last Open returned &whole
 }
 
 const (
@@ -55,6 +61,7 @@ const (
 // Open prepares to read src, gunzipping it when it starts with the gzip
 // magic number. The returned reader is valid until the next call to Open.
 func (r *Reader) Open(src io.Reader) (io.Reader, error) {
+	r.isWhole = false
 	if r.br == nil {
 		r.br = bufio.NewReaderSize(src, 64<<10)
 	} else {
@@ -68,12 +75,11 @@ func (r *Reader) Open(src io.Reader) (io.Reader, error) {
 		return r.br, nil
 	}
 	var gz io.Reader = r.br
-	if haveInflater {
-		plain, rest := r.gunzipWhole()
-		if plain != nil {
+	if r.WholeGzip {
+		var plain io.Reader
+		if plain, gz = r.gunzipWhole(); plain != nil {
 			return plain, nil
 		}
-		gz = rest
 	}
 	if r.zr == nil {
 		r.zr, err = gzip.NewReader(gz)
@@ -144,7 +150,28 @@ func (r *Reader) gunzipWhole() (plain, rest io.Reader) {
 		return nil, bytes.NewReader(r.zbuf)
 	}
 	r.whole.Reset(out)
+	r.isWhole = true
 	return &r.whole, nil
+}
+
+// Whole returns the input that the last Open decompressed whole (valid until
+// the next Open), for DecoderBytes; false when it streams. Call it before
+// reading from what Open returned.
+func (r *Reader) Whole() ([]byte, bool) {
+	if !r.isWhole {
+		return nil, false
+	}
+	return r.plain, true
+}
+
+// DecoderBytes returns the Reader's Decoder for b, a whole decompressed
+// input (from Whole), which it reads in place.
+func (r *Reader) DecoderBytes(b []byte, name string) *Decoder {
+	if r.dec == nil {
+		r.dec = NewDecoder(bytes.NewReader(nil), name)
+	}
+	r.dec.ResetBytes(b, name)
+	return r.dec
 }
 
 type errReader struct{ err error }

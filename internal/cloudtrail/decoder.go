@@ -64,11 +64,23 @@ func NewDecoder(r io.Reader, name string) *Decoder {
 // worker decoding thousands of small files allocates almost nothing.
 func (d *Decoder) Reset(r io.Reader, name string) {
 	sc := d.sc
+	if sc != nil && sc.own != nil { // back from ResetBytes
+		sc.buf, sc.own = sc.own, nil
+	}
 	if sc == nil || len(sc.buf) > 4*initialWindow {
 		sc = newScanner(r, initialWindow, maxValue) // drop a window grown by a huge value
 	}
 	sc.src, sc.r, sc.w, sc.base, sc.err = r, 0, 0, 0, nil
 	*d = Decoder{name: name, sc: sc, parser: d.parser, envelope: d.envelope, compact: d.compact[:0], pending: d.pending[:0]}
+}
+
+// ResetBytes makes d read b, a whole decompressed input, in place: b is its
+// window, never written to, and must not change until d is done with it.
+func (d *Decoder) ResetBytes(b []byte, name string) {
+	d.Reset(bytes.NewReader(nil), name)
+	sc := d.sc
+	sc.own = sc.buf
+	sc.buf, sc.w, sc.err = b, len(b), io.EOF
 }
 
 // Records returns how many records Next has returned so far.

@@ -3,8 +3,10 @@ package cloudtrail
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,7 +38,7 @@ func TestReaderOpenGzip(t *testing.T) {
 	good := gzMembers(t, rec)
 	corrupt := bytes.Clone(good)
 	corrupt[len(corrupt)/2] ^= 0xff
-	var r Reader
+	r := Reader{WholeGzip: true}
 	for _, c := range []struct {
 		name    string
 		in      []byte
@@ -52,8 +54,12 @@ func TestReaderOpenGzip(t *testing.T) {
 		{"single again", good, rec, ""},
 	} {
 		plain, err := r.Open(bytes.NewReader(c.in))
-		if whole := err == nil && plain == io.Reader(&r.whole); haveInflater && whole != (c.wantErr == "" && c.name != "big" && c.name != "plain") {
+		b, whole := r.Whole()
+		if whole != (c.wantErr == "" && c.name != "big" && c.name != "plain") {
 			t.Errorf("%s: decompressed whole: %v", c.name, whole)
+		}
+		if whole && !bytes.Equal(b, c.want) {
+			t.Errorf("%s: Whole gives %d bytes, want %d", c.name, len(b), len(c.want))
 		}
 		var got []byte
 		if err == nil {
@@ -69,5 +75,58 @@ func TestReaderOpenGzip(t *testing.T) {
 		case !bytes.Equal(got, c.want):
 			t.Errorf("%s: got %d bytes, want %d", c.name, len(got), len(c.want))
 		}
+	}
+}
+
+// TestDecoderBytes: a Decoder reading a whole input in place gives the
+// records, offsets and errors a streaming one does, and goes back to its
+// own window for the next streamed input.
+func TestDecoderBytes(t *testing.T) {
+	inputs := []string{
+		`{"Records":[{"eventVersion":"1.08","eventTime":"2024-07-30T23:59:59Z","eventName":"A"}, {"eventVersion":"1.08","eventName":"B","x":"\u00e9"}]}`,
+		`{"eventVersion":"1.08","eventName":"C"}
+{"eventVersion":"1.08","eventName":"D"}`,
+		`{"Records":[{"eventVersion":"1.08","eventName":"E"},{"eventVersion"`,
+		`{"Records":[{"eventVersion":"1.08","eventName":"F"}, 3, {"eventVersion":"1.08","eventName":"G"}]}`,
+	}
+	decode := func(dec *Decoder) (out []string) {
+		for {
+			rec, err := dec.Next()
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				out = append(out, "error: "+err.Error())
+				continue
+			}
+			out = append(out, fmt.Sprintf("%d@%d %s", rec.Index, rec.Offset, rec.Raw))
+		}
+	}
+	var r Reader
+	for _, in := range inputs {
+		want := decode(NewDecoder(strings.NewReader(in), "x"))
+		got := decode(r.DecoderBytes([]byte(in), "x"))
+		if !slices.Equal(got, want) {
+			t.Errorf("in place:\n%q\nstreaming:\n%q", got, want)
+		}
+		dec, err := r.Decoder(strings.NewReader(in), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decode(dec); !slices.Equal(got, want) {
+			t.Errorf("streamed after in place:\n%q\nwant:\n%q", got, want)
+		}
+	}
+}
+
+// TestReaderStreams: without WholeGzip, Open streams.
+func TestReaderStreams(t *testing.T) {
+	var r Reader
+	plain, err := r.Open(bytes.NewReader(gzMembers(t, []byte(`{"eventVersion":"1.08","eventName":"A"}`))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, whole := r.Whole(); whole || plain == io.Reader(&r.whole) {
+		t.Error("decompressed whole")
 	}
 }

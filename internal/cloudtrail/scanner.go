@@ -14,10 +14,11 @@ import (
 type scanner struct {
 	src  io.Reader
 	buf  []byte
-	r, w int   // unread window buf[r:w]
-	base int64 // stream offset of buf[0]
-	max  int   // largest value the window may grow to hold
-	err  error // sticky read error (io.EOF at the end)
+	r, w int    // unread window buf[r:w]
+	base int64  // stream offset of buf[0]
+	max  int    // largest value the window may grow to hold
+	err  error  // sticky read error (io.EOF at the end)
+	own  []byte // the scanner's buffer while buf is a caller's (ResetBytes)
 }
 
 func newScanner(src io.Reader, size, max int) *scanner {
