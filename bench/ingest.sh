@@ -50,7 +50,7 @@ q2="SELECT eventtime, eventname, useridentity.arn, sourceipaddress FROM cloudtra
 q3="SELECT a.origin_type, count(*) FROM cloudtrail_logs l JOIN cloudtrail_actors a ON l.eventid = a.eventid WHERE l.eventname = 'ConsoleLogin' AND l.timestamp = '2025/03/02' GROUP BY 1"
 for q in "$q1" "$q2" "$q3"; do
   echo "== query: $q"
-  "$out/trailwatch" query --store "$store" "$q" | head -5
+  "$out/trailwatch" query --store "$store" "$q" | head -5 || true  # head may close the pipe early
 done
 hyperfine --warmup 2 --runs 10 --export-markdown "$out/query.md" \
   -n 'eventname + date' "$out/trailwatch query --store $store \"$q1\" > /dev/null" \
