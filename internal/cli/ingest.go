@@ -142,12 +142,13 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	resolver := identity.NewResolver(identity.DefaultConfig())
 	window := identity.NewWindow(resolver)
 	var actorErr error
+	var actorParts actorPartitions
 	emitActor := func(ev *identity.Event, a identity.Actor) {
 		if actorErr != nil {
 			return
 		}
 		r := actorRow(ev, &a)
-		actorErr = actorsW.Write(actorPartition(ev), &r)
+		actorErr = actorsW.Write(actorParts.of(ev), &r)
 	}
 
 	counter := newProgress(s)
@@ -214,16 +215,38 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	return nil
 }
 
-// actorPartition stores an actor row beside its event.
-func actorPartition(ev *identity.Event) store.Partition {
-	p := store.Partition{Account: ev.AccountID, Region: ev.Region, Date: "unknown"}
-	if p.Account == "" {
-		p.Account = ev.Principal.AccountID
+// actorPartitions computes where actor rows go: beside their events, in
+// the partition of the event's account, region and UTC date. It reuses the
+// previous result while those stay the same (events come in time order).
+type actorPartitions struct {
+	account, region string
+	y, d            int
+	m               time.Month
+	p               store.Partition
+}
+
+func (c *actorPartitions) of(ev *identity.Event) store.Partition {
+	account := ev.AccountID
+	if account == "" {
+		account = ev.Principal.AccountID
 	}
+	date := "unknown"
+	var y, d int
+	var m time.Month
 	if !ev.Time.IsZero() {
-		p.Date = ev.Time.UTC().Format(time.DateOnly)
+		y, m, d = ev.Time.UTC().Date()
+		if y == c.y && m == c.m && d == c.d && c.p.Date != "" && c.p.Date != "unknown" {
+			date = c.p.Date
+		} else {
+			date = ev.Time.UTC().Format(time.DateOnly)
+		}
 	}
-	return p.Clean()
+	if account != c.account || ev.Region != c.region || date != c.p.Date || c.p.Account == "" {
+		c.account, c.region = account, ev.Region
+		c.p = store.Partition{Account: account, Region: ev.Region, Date: date}.Clean()
+	}
+	c.y, c.m, c.d = y, m, d
+	return c.p
 }
 
 func actorRow(ev *identity.Event, a *identity.Actor) store.ActorRow {
@@ -358,6 +381,9 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		}
 		res.info.Records++
 		if actors {
+			if res.events == nil {
+				res.events = make([]identity.Event, 0, 256) // most delivery files hold fewer records
+			}
 			res.events = append(res.events, identity.FromRecord(rec))
 			if len(res.events) == ingestEventBatch {
 				send(ingestResult{events: res.events, partial: true})
