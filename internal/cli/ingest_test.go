@@ -22,7 +22,7 @@ func TestActorPartitions(t *testing.T) {
 		{AccountID: "111122223333", Region: "eu-west-1", Time: at("2025-03-01T23:59:59Z")},
 		{AccountID: "111122223333", Region: "eu-west-1", Time: at("2025-03-02T00:00:00Z")},
 		{AccountID: "111122223333", Region: "eu-west-1", Time: at("2025-03-02T01:00:00+02:00")}, // 2025-03-01 UTC
-		{AccountID: "111122223333", Region: "eu-west-1"},                                         // no time
+		{AccountID: "111122223333", Region: "eu-west-1"},                                        // no time
 		{AccountID: "111122223333", Region: "eu-west-1", Time: at("2025-03-02T00:00:00Z")},
 		{Region: "us-east-1", Time: at("2025-03-02T00:00:00Z"), Principal: identity.Principal{AccountID: "444455556666"}},
 		{Region: "us east 1", Time: at("2025-03-02T00:00:00Z")},
