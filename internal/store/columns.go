@@ -40,6 +40,7 @@ type node struct {
 	first int // first leaf column of the subtree
 	last  int // one past its last leaf column
 	index map[string]int
+	id    int // groups and lists: index of the node's scratch in a shredder
 }
 
 func text_(name, key string) *node { return &node{name: name, key: key, kind: kindText} }
@@ -107,6 +108,7 @@ func cloudTrailPlan() *node {
 // assumes.
 func compilePlan(root *node, schema *parquet.Schema) error {
 	seen := map[int]bool{}
+	groups := 0
 	var walk func(n *node, path []string, def int) error
 	leaf := func(path []string, def, rep int) (int, error) {
 		l, ok := schema.Lookup(path...)
@@ -166,6 +168,8 @@ func compilePlan(root *node, schema *parquet.Schema) error {
 		if n.kind == kindList {
 			n.first, n.last = n.kids[0].col, n.kids[len(n.kids)-1].col+1
 		}
+		n.id = groups
+		groups++
 		n.index = make(map[string]int, len(n.kids))
 		for i, k := range n.kids {
 			n.index[k.key] = i
@@ -191,19 +195,20 @@ type shredder struct {
 	arena []byte
 	full  [][]byte
 	spare [][]byte
-	// scratch per group node: the child values of the current object
-	scratch map[*node][]*fastjson.Value
-	// order caches, per group node, the child index of the i-th key of
-	// the last object seen, so that records with the same key order
-	// resolve each key with one comparison.
-	order   map[*node][]int32
+	// scratch per group node (by id): the child values of the current
+	// object
+	scratch [][]*fastjson.Value
+	// order caches, per group node (by id), the child index of the i-th
+	// key of the last object seen, so that records with the same key
+	// order resolve each key with one comparison.
+	order   [][]int32
 	entries []mapEntry
 }
 
 const arenaChunk = 256 << 10
 
 func newShredder(columns int) *shredder {
-	return &shredder{cols: make([][]parquet.Value, columns), scratch: map[*node][]*fastjson.Value{}, order: map[*node][]int32{}}
+	return &shredder{cols: make([][]parquet.Value, columns)}
 }
 
 // add appends one record (a JSON object) as a row of the columns of plan.
@@ -316,13 +321,17 @@ func (s *shredder) nulls(n *node, rep, def int) {
 // children fills the scratch of group n with v's values for its children
 // (nil when absent; the first of duplicate keys wins, as with Get).
 func (s *shredder) children(n *node, o *fastjson.Object) []*fastjson.Value {
-	vals := s.scratch[n]
+	if n.id >= len(s.scratch) {
+		s.scratch = append(s.scratch, make([][]*fastjson.Value, n.id+1-len(s.scratch))...)
+		s.order = append(s.order, make([][]int32, n.id+1-len(s.order))...)
+	}
+	vals := s.scratch[n.id]
 	if vals == nil {
 		vals = make([]*fastjson.Value, len(n.kids))
-		s.scratch[n] = vals
+		s.scratch[n.id] = vals
 	}
 	clear(vals)
-	order := s.order[n]
+	order := s.order[n.id]
 	i := 0
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		j := int32(-1)
@@ -343,7 +352,7 @@ func (s *shredder) children(n *node, o *fastjson.Object) []*fastjson.Value {
 		}
 		i++
 	})
-	s.order[n] = order
+	s.order[n.id] = order
 	return vals
 }
 
