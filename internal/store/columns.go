@@ -217,6 +217,15 @@ func (s *shredder) add(plan *node, v *fastjson.Value) {
 	s.rows++
 }
 
+// addChildren appends one record as a row, given the values of plan's
+// children (from children).
+func (s *shredder) addChildren(plan *node, vals []*fastjson.Value) {
+	for i, k := range plan.kids {
+		s.value(k, vals[i], 0)
+	}
+	s.rows++
+}
+
 // str appends a top-level optional STRING; "" is NULL.
 func (s *shredder) str(col int, v string) {
 	var pv parquet.Value

@@ -23,6 +23,10 @@ type CloudTrailWriter struct {
 	pw   *PartitionWriter[CloudTrailRow]
 	plan *node
 	pc   partitionCache
+	// top resolves a record's top-level keys once, for its partition and
+	// its row; key* are the indexes of the partition's keys there.
+	top                                         *shredder
+	keyAccount, keyIdentity, keyRegion, keyTime int
 }
 
 // NewCloudTrailWriter returns a writer whose files are named after the run
@@ -40,17 +44,30 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 		"serviceeventdetails", "edgedevicedetails"} {
 		pw.options = append(pw.options, parquet.SkipPageBounds(c))
 	}
-	return &CloudTrailWriter{pw: pw, plan: plan}, nil
+	return &CloudTrailWriter{pw: pw, plan: plan, top: newShredder(0), keyAccount: plan.index["recipientAccountId"],
+		keyIdentity: plan.index["userIdentity"], keyRegion: plan.index["awsRegion"], keyTime: plan.index["eventTime"]}, nil
 }
 
 // Write adds one record, a JSON object, to its partition (the one
 // RowFromJSON returns). The writer keeps no reference to v.
 func (w *CloudTrailWriter) Write(v *fastjson.Value) error {
-	pf, err := w.pw.file(w.pc.partition(v))
+	var vals []*fastjson.Value
+	var p Partition
+	if o, err := v.Object(); err == nil {
+		vals = w.top.children(w.plan, o)
+		p = w.pc.partition(vals[w.keyAccount], vals[w.keyIdentity], vals[w.keyRegion], vals[w.keyTime])
+	} else {
+		p = w.pc.partition(nil, nil, nil, nil) // not an object: a row of NULLs
+	}
+	pf, err := w.pw.file(p)
 	if err != nil {
 		return err
 	}
-	pf.sh.add(w.plan, v)
+	if vals != nil {
+		pf.sh.addChildren(w.plan, vals)
+	} else {
+		pf.sh.add(w.plan, v)
+	}
 	if pf.sh.rows < recordBatch {
 		return nil
 	}
@@ -154,25 +171,24 @@ type partitionCache struct {
 	scratch         []byte
 }
 
-// partition is the partition RowFromJSON gives v.
-func (c *partitionCache) partition(v *fastjson.Value) Partition {
+// partition is the partition RowFromJSON gives a record whose
+// recipientAccountId, userIdentity, awsRegion and eventTime are those.
+func (c *partitionCache) partition(recipient, identity, region, eventTime *fastjson.Value) Partition {
 	c.scratch = c.scratch[:0]
-	account := c.text(v.Get("recipientAccountId"))
-	if len(account) == 0 {
-		if u := v.Get("userIdentity"); u != nil && u.Type() == fastjson.TypeObject {
-			account = c.text(u.Get("accountId"))
-		}
+	account := c.text(recipient)
+	if len(account) == 0 && identity != nil && identity.Type() == fastjson.TypeObject {
+		account = c.text(identity.Get("accountId"))
 	}
 	if !bytes.Equal(account, c.account) || c.p.Account == "" {
 		c.account = append(c.account[:0], account...)
 		c.p.Account = partitionValue(string(account))
 	}
-	region := c.text(v.Get("awsRegion"))
-	if !bytes.Equal(region, c.region) || c.p.Region == "" {
-		c.region = append(c.region[:0], region...)
-		c.p.Region = partitionValue(string(region))
+	regionText := c.text(region)
+	if !bytes.Equal(regionText, c.region) || c.p.Region == "" {
+		c.region = append(c.region[:0], regionText...)
+		c.p.Region = partitionValue(string(regionText))
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(c.text(v.Get("eventTime"))))
+	t, err := time.Parse(time.RFC3339Nano, string(c.text(eventTime)))
 	switch {
 	case err != nil:
 		c.p.Date, c.y = "unknown", 0

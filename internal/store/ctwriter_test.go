@@ -31,6 +31,7 @@ var edgeRecords = []string{
 	  "webIdFederationData":{"federatedProvider":"p","attributes":{"aud":"a","sub":null,"n":3}}}},"recipientAccountId":"dup"}`,
 	`{"eventTime":"2024-08-01T00:00:00Z","eventName":"E","userIdentity":{"sessionContext":{"webIdFederationData":{"attributes":{}}}},"vpcEndpointId":"vpce-1","eventName":"E2"}`,
 	`{"eventTime":"2024-08-01T00:00:00Z","eventName":"F","userIdentity":{"sessionContext":{"webIdFederationData":{"attributes":"x"},"ec2RoleDelivery":"2.0"}}}`,
+	`[1,2]`, // not an object (the Decoder never hands these on): NULLs, partition unknown
 }
 
 // TestCloudTrailWriterMatchesRows: the column writer stores, for every
