@@ -141,14 +141,12 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	}
 	resolver := identity.NewResolver(identity.DefaultConfig())
 	window := identity.NewWindow(resolver)
-	var actorErr error
+	// Actor rows are written to Parquet by their own goroutine, in
+	// batches, so that the serial stage only resolves.
+	aw := newActorRowWriter(actorsW)
 	var actorParts actorPartitions
 	emitActor := func(ev *identity.Event, a identity.Actor) {
-		if actorErr != nil {
-			return
-		}
-		r := actorRow(ev, &a)
-		actorErr = actorsW.Write(actorParts.of(ev), &r)
+		aw.add(actorParts.of(ev), actorRow(ev, &a))
 	}
 
 	counter := newProgress(s)
@@ -182,6 +180,7 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		},
 		func(source.Input) {})
 	window.Flush(emitActor)
+	actorErr := aw.close()
 	counter.done()
 
 	closeErrs := []error{actorErr}
@@ -213,6 +212,67 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %d input error(s); the errors above name what was skipped", inputErrs)}
 	}
 	return nil
+}
+
+// actorRowWriter hands actor rows to a goroutine that writes them, in
+// batches; one goroutine adds rows.
+type actorRowWriter struct {
+	batch []actorRowAt
+	full  chan []actorRowAt
+	free  chan []actorRowAt
+	done  chan error
+}
+
+type actorRowAt struct {
+	p   store.Partition
+	row store.ActorRow
+}
+
+const actorRowBatch = 1024
+
+func newActorRowWriter(w *store.ActorWriter) *actorRowWriter {
+	aw := &actorRowWriter{full: make(chan []actorRowAt, 4), free: make(chan []actorRowAt, 6), done: make(chan error, 1)}
+	go func() {
+		var err error
+		for b := range aw.full {
+			for i := range b {
+				if err == nil {
+					err = w.Write(b[i].p, &b[i].row)
+				}
+			}
+			clear(b)
+			select {
+			case aw.free <- b[:0]:
+			default:
+			}
+		}
+		aw.done <- err
+	}()
+	return aw
+}
+
+func (aw *actorRowWriter) add(p store.Partition, row store.ActorRow) {
+	if aw.batch == nil {
+		select {
+		case aw.batch = <-aw.free:
+		default:
+			aw.batch = make([]actorRowAt, 0, actorRowBatch)
+		}
+	}
+	aw.batch = append(aw.batch, actorRowAt{p, row})
+	if len(aw.batch) == actorRowBatch {
+		aw.full <- aw.batch
+		aw.batch = nil
+	}
+}
+
+// close writes the rows still batched and returns the first write error.
+func (aw *actorRowWriter) close() error {
+	if len(aw.batch) > 0 {
+		aw.full <- aw.batch
+	}
+	close(aw.full)
+	return <-aw.done
 }
 
 // actorPartitions computes where actor rows go: beside their events, in
