@@ -183,14 +183,25 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	actorErr := aw.close()
 	counter.done()
 
-	closeErrs := []error{actorErr}
+	// Finishing the files (last row groups, footers, fsync) runs in
+	// parallel, one goroutine per writer.
+	closers := []interface {
+		Close() error
+		AddTo(*store.Run)
+	}{actorsW}
 	for _, w := range writers {
-		closeErrs = append(closeErrs, w.ct.Close(), w.s3.Close())
-		w.ct.AddTo(run)
-		w.s3.AddTo(run)
+		closers = append(closers, w.ct, w.s3)
 	}
-	closeErrs = append(closeErrs, actorsW.Close())
-	actorsW.AddTo(run)
+	closeErrs := make([]error, len(closers)+1)
+	closeErrs[len(closers)] = actorErr
+	var closing sync.WaitGroup
+	for i, c := range closers {
+		closing.Go(func() { closeErrs[i] = c.Close() })
+	}
+	closing.Wait()
+	for _, c := range closers {
+		c.AddTo(run)
+	}
 	if err := errors.Join(closeErrs...); err != nil {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: nothing committed: %w", err)}
 	}

@@ -183,8 +183,9 @@ func (pw *PartitionWriter[T]) finishOldest() {
 	delete(pw.parts, oldest)
 }
 
-// Close finishes every file; the run lists the ones written completely.
-// Writers of one run must be closed one at a time.
+// Close finishes every file; AddTo then lists in the run the ones written
+// completely.
+// Writers of one run may be closed concurrently.
 func (pw *PartitionWriter[T]) Close() error {
 	errs := pw.errs
 	for _, pf := range pw.parts {
