@@ -43,7 +43,7 @@ type node struct {
 	id    int // groups and lists: index of the node's scratch in a shredder
 }
 
-func text_(name, key string) *node { return &node{name: name, key: key, kind: kindText} }
+func leafNode(name, key string) *node { return &node{name: name, key: key, kind: kindText} }
 
 func group(name, key string, kids ...*node) *node {
 	return &node{name: name, key: key, kind: kindGroup, kids: kids}
@@ -53,53 +53,53 @@ func group(name, key string, kids ...*node) *node {
 // same places RowFromJSON reads them.
 func cloudTrailPlan() *node {
 	return group("", "",
-		text_("eventversion", "eventVersion"),
+		leafNode("eventversion", "eventVersion"),
 		group("useridentity", "userIdentity",
-			text_("type", "type"), text_("principalid", "principalId"), text_("arn", "arn"),
-			text_("accountid", "accountId"), text_("invokedby", "invokedBy"), text_("accesskeyid", "accessKeyId"),
-			text_("username", "userName"),
-			group("onbehalfof", "onBehalfOf", text_("userid", "userId"), text_("identitystorearn", "identityStoreArn")),
+			leafNode("type", "type"), leafNode("principalid", "principalId"), leafNode("arn", "arn"),
+			leafNode("accountid", "accountId"), leafNode("invokedby", "invokedBy"), leafNode("accesskeyid", "accessKeyId"),
+			leafNode("username", "userName"),
+			group("onbehalfof", "onBehalfOf", leafNode("userid", "userId"), leafNode("identitystorearn", "identityStoreArn")),
 			group("sessioncontext", "sessionContext",
-				group("attributes", "attributes", text_("mfaauthenticated", "mfaAuthenticated"), text_("creationdate", "creationDate")),
+				group("attributes", "attributes", leafNode("mfaauthenticated", "mfaAuthenticated"), leafNode("creationdate", "creationDate")),
 				group("sessionissuer", "sessionIssuer",
-					text_("type", "type"), text_("principalid", "principalId"), text_("arn", "arn"),
-					text_("accountid", "accountId"), text_("username", "userName")),
-				text_("ec2roledelivery", "ec2RoleDelivery"),
+					leafNode("type", "type"), leafNode("principalid", "principalId"), leafNode("arn", "arn"),
+					leafNode("accountid", "accountId"), leafNode("username", "userName")),
+				leafNode("ec2roledelivery", "ec2RoleDelivery"),
 				group("webidfederationdata", "webIdFederationData",
-					text_("federatedprovider", "federatedProvider"),
+					leafNode("federatedprovider", "federatedProvider"),
 					&node{name: "attributes", key: "attributes", kind: kindMap}))),
-		text_("eventtime", "eventTime"),
-		text_("eventsource", "eventSource"),
-		text_("eventname", "eventName"),
-		text_("awsregion", "awsRegion"),
-		text_("sourceipaddress", "sourceIPAddress"),
-		text_("useragent", "userAgent"),
-		text_("errorcode", "errorCode"),
-		text_("errormessage", "errorMessage"),
-		text_("requestparameters", "requestParameters"),
-		text_("responseelements", "responseElements"),
-		text_("additionaleventdata", "additionalEventData"),
-		text_("requestid", "requestID"),
-		text_("eventid", "eventID"),
-		text_("readonly", "readOnly"),
+		leafNode("eventtime", "eventTime"),
+		leafNode("eventsource", "eventSource"),
+		leafNode("eventname", "eventName"),
+		leafNode("awsregion", "awsRegion"),
+		leafNode("sourceipaddress", "sourceIPAddress"),
+		leafNode("useragent", "userAgent"),
+		leafNode("errorcode", "errorCode"),
+		leafNode("errormessage", "errorMessage"),
+		leafNode("requestparameters", "requestParameters"),
+		leafNode("responseelements", "responseElements"),
+		leafNode("additionaleventdata", "additionalEventData"),
+		leafNode("requestid", "requestID"),
+		leafNode("eventid", "eventID"),
+		leafNode("readonly", "readOnly"),
 		&node{name: "resources", key: "resources", kind: kindList, kids: []*node{
-			text_("arn", "ARN"), text_("accountid", "accountId"), text_("type", "type")}},
-		text_("eventtype", "eventType"),
-		text_("apiversion", "apiVersion"),
-		text_("recipientaccountid", "recipientAccountId"),
-		text_("serviceeventdetails", "serviceEventDetails"),
-		text_("sharedeventid", "sharedEventID"),
-		text_("vpcendpointid", "vpcEndpointId"),
-		text_("vpcendpointaccountid", "vpcEndpointAccountId"),
-		text_("eventcategory", "eventCategory"),
+			leafNode("arn", "ARN"), leafNode("accountid", "accountId"), leafNode("type", "type")}},
+		leafNode("eventtype", "eventType"),
+		leafNode("apiversion", "apiVersion"),
+		leafNode("recipientaccountid", "recipientAccountId"),
+		leafNode("serviceeventdetails", "serviceEventDetails"),
+		leafNode("sharedeventid", "sharedEventID"),
+		leafNode("vpcendpointid", "vpcEndpointId"),
+		leafNode("vpcendpointaccountid", "vpcEndpointAccountId"),
+		leafNode("eventcategory", "eventCategory"),
 		group("addendum", "addendum",
-			text_("reason", "reason"), text_("updatedfields", "updatedFields"),
-			text_("originalrequestid", "originalRequestID"), text_("originaleventid", "originalEventID")),
-		text_("sessioncredentialfromconsole", "sessionCredentialFromConsole"),
-		text_("edgedevicedetails", "edgeDeviceDetails"),
+			leafNode("reason", "reason"), leafNode("updatedfields", "updatedFields"),
+			leafNode("originalrequestid", "originalRequestID"), leafNode("originaleventid", "originalEventID")),
+		leafNode("sessioncredentialfromconsole", "sessionCredentialFromConsole"),
+		leafNode("edgedevicedetails", "edgeDeviceDetails"),
 		group("tlsdetails", "tlsDetails",
-			text_("tlsversion", "tlsVersion"), text_("ciphersuite", "cipherSuite"),
-			text_("clientprovidedhostheader", "clientProvidedHostHeader")),
+			leafNode("tlsversion", "tlsVersion"), leafNode("ciphersuite", "cipherSuite"),
+			leafNode("clientprovidedhostheader", "clientProvidedHostHeader")),
 	)
 }
 
@@ -168,6 +168,10 @@ func compilePlan(root *node, schema *parquet.Schema) error {
 		if n.kind == kindList {
 			n.first, n.last = n.kids[0].col, n.kids[len(n.kids)-1].col+1
 		}
+		// nulls writes a subtree's columns as the range first..last.
+		if leaves := countLeaves(n); n.last-n.first != leaves {
+			return fmt.Errorf("store: the %d columns of %s are not contiguous", leaves, strings.Join(path, "."))
+		}
 		n.id = groups
 		groups++
 		n.index = make(map[string]int, len(n.kids))
@@ -185,13 +189,28 @@ func compilePlan(root *node, schema *parquet.Schema) error {
 	return nil
 }
 
+// countLeaves is the number of leaf columns under n.
+func countLeaves(n *node) int {
+	switch n.kind {
+	case kindText:
+		return 1
+	case kindMap:
+		return 2
+	}
+	c := 0
+	for _, k := range n.kids {
+		c += countLeaves(k)
+	}
+	return c
+}
+
 // shredder turns parsed records into column values. Byte values are copied
 // into arena chunks, which stay untouched until the values are written.
 type shredder struct {
 	cols [][]parquet.Value
 	rows int
-	// arena holds the bytes of the current batch; full chunks are kept in
-	// spare until reset.
+	// arena holds the bytes of the current batch; chunks that filled up
+	// are kept in full, and recycled into spare by reset.
 	arena []byte
 	full  [][]byte
 	spare [][]byte

@@ -248,3 +248,26 @@ func TestActorWriter(t *testing.T) {
 		t.Errorf("accesskeyid: %d NULLs, want 334", nulls)
 	}
 }
+
+// TestCompilePlan: a plan that misses, repeats or misplaces a column of the
+// schema is refused, so a change to CloudTrailRow cannot silently shift
+// values into the wrong columns.
+func TestCompilePlan(t *testing.T) {
+	schema := parquet.SchemaOf(CloudTrailRow{})
+	if err := compilePlan(cloudTrailPlan(), schema); err != nil {
+		t.Fatal(err)
+	}
+	missing := cloudTrailPlan()
+	missing.kids = missing.kids[1:]
+	twice := cloudTrailPlan()
+	twice.kids = append(twice.kids, leafNode("eventname", "eventName"))
+	unknown := cloudTrailPlan()
+	unknown.kids[0] = leafNode("eventversions", "eventVersion")
+	nested := cloudTrailPlan()
+	nested.kids[0] = group("eventversion", "eventVersion", leafNode("x", "x"))
+	for name, plan := range map[string]*node{"missing": missing, "twice": twice, "unknown": unknown, "nested": nested} {
+		if err := compilePlan(plan, schema); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
