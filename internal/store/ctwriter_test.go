@@ -108,6 +108,27 @@ func TestCloudTrailWriterMatchesRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[Partition][]CloudTrailRow{}
+	// NULLs, which read back as "": empty values must be NULL (docs/store.md).
+	nullCols := []string{"errorcode", "readonly", "errormessage", "requestparameters", "responseelements", "useragent", "recipientaccountid", "vpcendpointid"}
+	nulls := map[string]int64{}
+	for _, f := range w.pw.finished {
+		file, err := os.Open(st.TempPath(f.rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := file.Stat()
+		pf, err := parquet.OpenFile(file, fi.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range nullCols {
+			col, _ := pf.Schema().Lookup(c)
+			for _, rg := range pf.RowGroups() {
+				nulls[c] += rg.ColumnChunks()[col.ColumnIndex].(*parquet.FileColumnChunk).NullCount()
+			}
+		}
+		file.Close()
+	}
 	for _, f := range w.pw.finished {
 		rows, err := parquet.ReadFile[CloudTrailRow](st.TempPath(f.rel))
 		if err != nil {
@@ -149,6 +170,31 @@ func TestCloudTrailWriterMatchesRows(t *testing.T) {
 		}
 	}
 	t.Logf("%d records compared", n)
+	for _, c := range nullCols {
+		var empty int64
+		for _, rows := range want {
+			for _, r := range rows {
+				if fieldByTag(r, c) == "" {
+					empty++
+				}
+			}
+		}
+		if nulls[c] != empty {
+			t.Errorf("%s: %d NULLs, want %d (one per empty value)", c, nulls[c], empty)
+		}
+	}
+}
+
+// fieldByTag returns the top-level string field of r with that Parquet
+// column name.
+func fieldByTag(r CloudTrailRow, name string) string {
+	v := reflect.ValueOf(r)
+	for i := range v.NumField() {
+		if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("parquet"), ","); tag == name {
+			return v.Field(i).String()
+		}
+	}
+	panic("no column " + name)
 }
 
 // normalize makes rows read back comparable with RowFromJSON's: empty maps
