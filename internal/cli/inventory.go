@@ -242,7 +242,7 @@ func runInventoryCollect(ctx context.Context, o *inventoryCollectOptions, s Stre
 	var mu sync.Mutex
 	prog := newProgress(s)
 	total := 0
-	snap, err := inventory.Collect(ctx, cfg, inventory.AWSOptions{
+	snap, err := inventory.FromAWS(ctx, cfg, inventory.AWSOptions{
 		Regions: o.regions, TagKeys: o.tagKeys, RequestsPerSecond: o.rps, Endpoint: o.endpoint,
 		Progress: func(src string, n int) {
 			mu.Lock()

@@ -44,7 +44,7 @@ type AWSOptions struct {
 	Now func() time.Time
 }
 
-// Collect takes a snapshot of tags from AWS with cfg (the SDK's default
+// FromAWS takes a snapshot of tags from AWS with cfg (the SDK's default
 // credential chain): the Resource Groups Tagging API's GetResources in each
 // region (every page), IAM users and roles with ListUsers/ListUserTags and
 // ListRoles/ListRoleTags (IAM is global and the Tagging API does not cover
@@ -53,7 +53,7 @@ type AWSOptions struct {
 // with backoff. A failure of one region or service is recorded in the
 // snapshot's Problems and the rest is still collected; only ctx's end stops
 // it (then the error is returned).
-func Collect(ctx context.Context, cfg aws.Config, opt AWSOptions) (*Snapshot, error) {
+func FromAWS(ctx context.Context, cfg aws.Config, opt AWSOptions) (*Snapshot, error) {
 	if opt.RequestsPerSecond <= 0 {
 		opt.RequestsPerSecond = 5
 	}

@@ -184,7 +184,7 @@ func TestCollect(t *testing.T) {
 	defer srv.Close()
 	var mu sync.Mutex
 	progress := map[string]int{}
-	snap, err := Collect(context.Background(), testConfig(), AWSOptions{
+	snap, err := FromAWS(context.Background(), testConfig(), AWSOptions{
 		Regions: []string{"us-east-1", "eu-west-1", "ap-south-1"}, Endpoint: srv.URL, RequestsPerSecond: 1000,
 		MaxBackoff: 10 * time.Millisecond, Now: func() time.Time { return time.Date(2024, 1, 8, 9, 0, 0, 0, time.UTC) },
 		Progress: func(src string, n int) { mu.Lock(); progress[src] += n; mu.Unlock() },
@@ -230,7 +230,7 @@ func TestCollectAllRegionsAndTagKeyFilter(t *testing.T) {
 	}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	snap, err := Collect(context.Background(), testConfig(), AWSOptions{Regions: []string{"all"}, TagKeys: []string{"env"}, Endpoint: srv.URL, RequestsPerSecond: 1000})
+	snap, err := FromAWS(context.Background(), testConfig(), AWSOptions{Regions: []string{"all"}, TagKeys: []string{"env"}, Endpoint: srv.URL, RequestsPerSecond: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestCollectCancelled(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := Collect(ctx, testConfig(), AWSOptions{Endpoint: srv.URL}); err == nil || !strings.Contains(err.Error(), "collect: context deadline exceeded") {
+	if _, err := FromAWS(ctx, testConfig(), AWSOptions{Endpoint: srv.URL}); err == nil || !strings.Contains(err.Error(), "collect: context deadline exceeded") {
 		t.Errorf("err = %v", err)
 	}
 }
