@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -382,10 +383,16 @@ type ingestWriters struct {
 	rd cloudtrail.Reader
 }
 
+// maxFetchedObject bounds an S3 object ingest reads into memory
+// (CloudTrail delivery files are a few MiB at most).
+const maxFetchedObject = 256 << 20
+
 func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
 	actors bool, send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
-	if in.Name != "-" {
+	var fetched []byte // a remote object read whole, to know its hash before ingesting it
+	switch {
+	case in.Local():
 		fi, err := os.Stat(in.Name)
 		if err != nil {
 			res.errs = append(res.errs, fmt.Errorf("read %s: %w", in.Name, err))
@@ -403,11 +410,39 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 				return res
 			}
 		}
+	case in.Name != "-":
+		// An S3 object: read it whole (delivery files are small) so that
+		// one already in the store is skipped before anything is written.
+		rc, err := in.Open()
+		if err != nil {
+			res.errs = append(res.errs, err)
+			return res
+		}
+		fetched, err = io.ReadAll(io.LimitReader(rc, maxFetchedObject+1))
+		rc.Close()
+		if err != nil {
+			res.errs = append(res.errs, fmt.Errorf("read %s: %w", in.Name, err))
+			return res
+		}
+		if len(fetched) > maxFetchedObject {
+			res.errs = append(res.errs, fmt.Errorf("read %s: larger than %d MiB; copy it locally to ingest it", in.Name, maxFetchedObject>>20))
+			return res
+		}
+		sum := sha256.Sum256(fetched)
+		if st.Has(int64(len(fetched)), hex.EncodeToString(sum[:])) {
+			res.skipped = true
+			return res
+		}
 	}
-	rc, err := in.Open()
-	if err != nil {
-		res.errs = append(res.errs, err)
-		return res
+	var rc io.ReadCloser
+	if fetched != nil {
+		rc = io.NopCloser(bytes.NewReader(fetched))
+	} else {
+		var err error
+		if rc, err = in.Open(); err != nil {
+			res.errs = append(res.errs, err)
+			return res
+		}
 	}
 	defer rc.Close()
 	h := sha256.New()
@@ -423,7 +458,11 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	if whole, ok := rd.Whole(); ok {
 		if s3log.Detect(whole[:min(len(whole), 4096)]) {
 			ingestS3Log(ctx, plain, in, w.s3, &res)
+			io.Copy(io.Discard, counted)
 			res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+			if !in.Local() {
+				res.info.Size = counted.n
+			}
 			return res
 		}
 		dec = rd.DecoderBytes(whole, in.Name)
@@ -440,7 +479,11 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		if s3log.Detect(head) {
 			ingestS3Log(ctx, br, in, w.s3, &res)
 			io.Copy(io.Discard, counted)
+			io.Copy(io.Discard, counted)
 			res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
+			if !in.Local() {
+				res.info.Size = counted.n
+			}
 			return res
 		}
 		dec = rd.DecoderPlain(br, in.Name)
@@ -469,7 +512,7 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	}
 	io.Copy(io.Discard, counted) // hash what the decoder left unread
 	res.info.SHA256 = hex.EncodeToString(h.Sum(nil))
-	if in.Name == "-" {
+	if !in.Local() {
 		res.info.Size = counted.n
 	}
 	return res

@@ -66,6 +66,25 @@ func TestS3Inputs(t *testing.T) {
 			t.Errorf("%v: local exit %d (%d bytes), s3 exit %d (%d bytes)\nlocal stderr: %s\ns3 stderr: %s", args, lcode, len(local), rcode, len(remote), lerr, rerr)
 		}
 	}
+	// ingest: the same rows as from the local copy, and a second ingest of
+	// the objects adds nothing.
+	s3store, localStore := t.TempDir(), t.TempDir()
+	for _, args := range [][]string{{"ingest", "--store", s3store, "s3://trail/AWSLogs/"}, {"ingest", "--store", localStore, root}} {
+		if _, stderr, code := run(t, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	again, _, code := run(t, "", "ingest", "--store", s3store, "s3://trail/AWSLogs/")
+	if code != 0 || !strings.Contains(again, "ingested 0 records") {
+		t.Errorf("second ingest from S3: exit %d: %s", code, again)
+	}
+	q := "SELECT count(*), count(DISTINCT eventid), count(DISTINCT eventname) FROM cloudtrail_logs"
+	a, _, _ := run(t, "", "query", "--store", s3store, "--format", "csv", q)
+	b, _, _ := run(t, "", "query", "--store", localStore, "--format", "csv", q)
+	if a != b || !strings.Contains(a, "310,") {
+		t.Errorf("store from S3 %q, from the local copy %q", a, b)
+	}
+
 	_, stderr, code := run(t, "", "match", "{ $.eventName = x }", "s3://no-such-bucket/")
 	if code != 2 || !strings.Contains(stderr, "read s3://no-such-bucket/") {
 		t.Errorf("missing bucket: exit %d: %s", code, stderr)

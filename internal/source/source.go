@@ -36,6 +36,10 @@ func ObjectInput(name string, open func() (io.ReadCloser, error)) Input {
 	return Input{Name: name, Explicit: true, open: open}
 }
 
+// Local says whether the input is a file on this machine (not stdin, an
+// object, or a path that could not be found).
+func (in Input) Local() bool { return in.err == nil && in.open == nil && in.Name != "-" }
+
 // Open opens the input. The caller closes it.
 func (in Input) Open() (io.ReadCloser, error) {
 	if in.err != nil {
