@@ -236,77 +236,87 @@ func (c *collector) tagging(ctx context.Context, region string, lim *rate.Limite
 func (c *collector) iam(ctx context.Context) {
 	cl := iam.NewFromConfig(c.cfg, func(o *iam.Options) { o.BaseEndpoint = c.endpoint() })
 	lim := rate.NewLimiter(rate.Limit(c.opt.RequestsPerSecond), 1)
-	// Users.
-	users := iam.NewListUsersPaginator(cl, &iam.ListUsersInput{})
-	for page := 1; users.HasMorePages(); page++ {
+	c.iamKind(ctx, lim, "User",
+		func(marker *string) ([]iamEntity, *string, error) {
+			o, err := cl.ListUsers(ctx, &iam.ListUsersInput{Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			var out []iamEntity
+			for _, u := range o.Users {
+				out = append(out, iamEntity{aws.ToString(u.UserName), aws.ToString(u.Arn)})
+			}
+			return out, nextMarker(o.IsTruncated, o.Marker), nil
+		},
+		func(name string, marker *string) ([]kv, *string, error) {
+			o, err := cl.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String(name), Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			var out []kv
+			for _, t := range o.Tags {
+				out = append(out, kv{aws.ToString(t.Key), aws.ToString(t.Value)})
+			}
+			return out, nextMarker(o.IsTruncated, o.Marker), nil
+		})
+	c.iamKind(ctx, lim, "Role",
+		func(marker *string) ([]iamEntity, *string, error) {
+			o, err := cl.ListRoles(ctx, &iam.ListRolesInput{Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			var out []iamEntity
+			for _, r := range o.Roles {
+				out = append(out, iamEntity{aws.ToString(r.RoleName), aws.ToString(r.Arn)})
+			}
+			return out, nextMarker(o.IsTruncated, o.Marker), nil
+		},
+		func(name string, marker *string) ([]kv, *string, error) {
+			o, err := cl.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String(name), Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			var out []kv
+			for _, t := range o.Tags {
+				out = append(out, kv{aws.ToString(t.Key), aws.ToString(t.Value)})
+			}
+			return out, nextMarker(o.IsTruncated, o.Marker), nil
+		})
+}
+
+type iamEntity struct{ name, arn string }
+
+// iamKind pages through List{Users,Roles} and each entity's tag list
+// (Marker/IsTruncated).
+func (c *collector) iamKind(ctx context.Context, lim *rate.Limiter, kind string,
+	list func(marker *string) ([]iamEntity, *string, error), listTags func(name string, marker *string) ([]kv, *string, error)) {
+	var marker *string
+	for page := 1; ; page++ {
 		if lim.Wait(ctx) != nil {
 			return
 		}
-		out, err := users.NextPage(ctx)
+		entities, next, err := list(marker)
 		if err != nil {
 			if ctx.Err() == nil {
-				c.problem("iam: ListUsers page %d: %s", page, short(err))
-			}
-			break
-		}
-		for _, u := range out.Users {
-			name := aws.ToString(u.UserName)
-			tags, err := pages(ctx, lim, func(marker *string) ([]kv, *string, error) {
-				o, err := cl.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String(name), Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				var out []kv
-				for _, t := range o.Tags {
-					out = append(out, kv{aws.ToString(t.Key), aws.ToString(t.Value)})
-				}
-				return out, nextMarker(o.IsTruncated, o.Marker), nil
-			})
-			if err != nil {
-				if ctx.Err() == nil {
-					c.problem("iam: ListUserTags %s: %s", name, short(err))
-				}
-				continue
-			}
-			c.add(aws.ToString(u.Arn), tags)
-		}
-		c.progress("iam users", len(out.Users))
-	}
-	// Roles.
-	roles := iam.NewListRolesPaginator(cl, &iam.ListRolesInput{})
-	for page := 1; roles.HasMorePages(); page++ {
-		if lim.Wait(ctx) != nil {
-			return
-		}
-		out, err := roles.NextPage(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				c.problem("iam: ListRoles page %d: %s", page, short(err))
+				c.problem("iam: List%ss page %d: %s", kind, page, short(err))
 			}
 			return
 		}
-		for _, r := range out.Roles {
-			name := aws.ToString(r.RoleName)
-			tags, err := pages(ctx, lim, func(marker *string) ([]kv, *string, error) {
-				o, err := cl.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String(name), Marker: marker})
-				if err != nil {
-					return nil, nil, err
-				}
-				var out []kv
-				for _, t := range o.Tags {
-					out = append(out, kv{aws.ToString(t.Key), aws.ToString(t.Value)})
-				}
-				return out, nextMarker(o.IsTruncated, o.Marker), nil
-			})
+		for _, e := range entities {
+			tags, err := pages(ctx, lim, func(m *string) ([]kv, *string, error) { return listTags(e.name, m) })
 			if err != nil {
 				if ctx.Err() == nil {
-					c.problem("iam: ListRoleTags %s: %s", name, short(err))
+					c.problem("iam: List%sTags %s: %s", kind, e.name, short(err))
 				}
 				continue
 			}
-			c.add(aws.ToString(r.Arn), tags)
+			c.add(e.arn, tags)
 		}
-		c.progress("iam roles", len(out.Roles))
+		c.progress("iam "+strings.ToLower(kind)+"s", len(entities))
+		if next == nil {
+			return
+		}
+		marker = next
 	}
 }
 
