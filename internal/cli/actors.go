@@ -178,51 +178,79 @@ func (r readResult) exit(cmd string) error {
 	return nil
 }
 
-// identityBatch is a slice of one input's events, in input order.
-type identityBatch struct {
-	events  []identity.Event
-	errs    []error
-	notices []string
-}
-
-const identityBatchEvents = 512
-
 // readIdentityEvents decodes inputs on workers goroutines and calls fn with
 // each record's identity.Event, input by input in order, on the caller's
 // goroutine. Errors and notices are reported on stderr as they come; one
 // input's failure does not stop the others.
 func readIdentityEvents(ctx context.Context, inputs []string, workers int, s Streams, fn func(identity.Event)) readResult {
+	return readRecords(ctx, inputs, workers, s, false,
+		func(rec *cloudtrail.Record) (identity.Event, bool) { return identity.FromRecord(rec), true }, fn)
+}
+
+// recordBatch is what a worker took from up to recordBatchSize records of
+// one input, in input order.
+type recordBatch[T any] struct {
+	kept    []T
+	n       int
+	errs    []error
+	notices []string
+}
+
+const recordBatchSize = 512
+
+// readRecords decodes inputs (delivery files in their names' time order,
+// which keeps the stream close to event-time order) on workers goroutines;
+// pick runs on the workers for each record and says what to keep, keep
+// runs on the caller's goroutine in input order. quiet counts problems
+// without printing them (a second pass over inputs a first pass reported
+// on).
+func readRecords[T any](ctx context.Context, inputs []string, workers int, s Streams, quiet bool, pick func(*cloudtrail.Record) (T, bool), keep func(T)) readResult {
 	errw := &lockedWriter{w: s.Err}
 	var res readResult
 	var inputErrs atomic.Int64
 	report := func(err error) {
 		inputErrs.Add(1)
-		fmt.Fprintf(errw, "trailwatch: %v\n", err)
+		if !quiet {
+			fmt.Fprintf(errw, "trailwatch: %v\n", err)
+		}
 	}
-	notice := func(msg string) { fmt.Fprintf(errw, "trailwatch: %s\n", msg) }
+	notice := func(msg string) {
+		if !quiet {
+			fmt.Fprintf(errw, "trailwatch: %s\n", msg)
+		}
+	}
 	readers := sync.Pool{New: func() any { return new(cloudtrail.Reader) }}
-
-	// Delivery files in their names' time order keep the stream close to
-	// event-time order, which the reorder window needs.
 	ins := sortedInputs(ctx, inputs, s.In, report, notice)
 	prog := &counter{s: s}
 	source.Ordered(ctx, ins, workers,
-		func(ctx context.Context, in source.Input, send func(*identityBatch)) {
+		func(ctx context.Context, in source.Input, send func(*recordBatch[T])) {
 			rd := readers.Get().(*cloudtrail.Reader)
 			defer readers.Put(rd)
-			decodeIdentityInput(ctx, rd, in, send)
+			b := &recordBatch[T]{}
+			defer func() { send(b) }()
+			pipeline.EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
+				b.n++
+				if x, ok := pick(rec); ok {
+					b.kept = append(b.kept, x)
+				}
+				if b.n >= recordBatchSize {
+					send(b)
+					b = &recordBatch[T]{}
+				}
+				return true
+			})
 		},
-		func(_ source.Input, b *identityBatch) {
+		func(_ source.Input, b *recordBatch[T]) {
 			for _, err := range b.errs {
 				report(err)
 			}
 			for _, n := range b.notices {
 				notice(n)
 			}
-			for _, ev := range b.events {
-				fn(ev)
+			for _, x := range b.kept {
+				keep(x)
 			}
-			res.events += len(b.events)
+			res.events += b.n
 			prog.update(0, res.events)
 		},
 		func(source.Input) { prog.update(1, res.events) })
@@ -257,21 +285,4 @@ func (c *counter) done() {
 	if c.drawn {
 		fmt.Fprint(c.s.Err, "\r\033[K")
 	}
-}
-
-// decodeIdentityInput reads one input and sends its events in batches.
-// Error handling follows match: a bad record is reported and skipped, a
-// fatal error ends the input, a file found by walking that is not
-// CloudTrail is skipped with a notice.
-func decodeIdentityInput(ctx context.Context, rd *cloudtrail.Reader, in source.Input, send func(*identityBatch)) {
-	b := &identityBatch{}
-	defer func() { send(b) }()
-	pipeline.EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
-		b.events = append(b.events, identity.FromRecord(rec))
-		if len(b.events) >= identityBatchEvents {
-			send(b)
-			b = &identityBatch{}
-		}
-		return true
-	})
 }

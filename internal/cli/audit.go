@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +22,6 @@ import (
 	"github.com/trailwatch/trailwatch/internal/inventory"
 	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/resource"
-	"github.com/trailwatch/trailwatch/internal/source"
 )
 
 type auditOptions struct {
@@ -102,15 +100,10 @@ func runAuditAccess(ctx context.Context, o *auditOptions, s Streams) error {
 
 	// Pass 1: the tagging calls in the logs.
 	var changes []inventory.Change
-	res := readAuditRecords(ctx, o.inputs, o.workers, s, false, func(rec *cloudtrail.Record) any {
-		if !mayChangeTags(rec.EventName()) {
-			return nil
-		}
-		if ch := inventory.ParseTagChange(rec.JSON); len(ch) > 0 {
-			return ch
-		}
-		return nil
-	}, func(x any) { changes = append(changes, x.([]inventory.Change)...) })
+	res := readRecords(ctx, o.inputs, o.workers, s, false, func(rec *cloudtrail.Record) ([]inventory.Change, bool) {
+		ch := inventory.ParseTagChange(rec.JSON)
+		return ch, len(ch) > 0
+	}, func(ch []inventory.Change) { changes = append(changes, ch...) })
 	if res.cancelled {
 		return res.exit("audit access")
 	}
@@ -144,10 +137,9 @@ func runAuditAccess(ctx context.Context, o *auditOptions, s Streams) error {
 		ev   identity.Event
 		refs []resource.Ref
 	}
-	res = readAuditRecords(ctx, o.inputs, o.workers, s, true, func(rec *cloudtrail.Record) any {
-		return item{identity.FromRecord(rec), resource.Touched(rec.JSON)}
-	}, func(x any) {
-		it := x.(item)
+	res = readRecords(ctx, o.inputs, o.workers, s, true, func(rec *cloudtrail.Record) (item, bool) {
+		return item{identity.FromRecord(rec), resource.Touched(rec.JSON)}, true
+	}, func(it item) {
 		k := pendingKey(&it.ev)
 		pending[k] = append(pending[k], it.refs)
 		w.Push(it.ev, emit)
@@ -169,80 +161,6 @@ func runAuditAccess(ctx context.Context, o *auditOptions, s Streams) error {
 		return &exitError{code: exitError2, err: fmt.Errorf("write output: %w", err)}
 	}
 	return res.exit("audit access")
-}
-
-// mayChangeTags picks, by name, the calls ParseTagChange may understand,
-// so that pass 1 parses little.
-func mayChangeTags(name string) bool {
-	return strings.Contains(name, "Tag") || strings.Contains(name, "tag")
-}
-
-// readAuditRecords decodes inputs on workers; pick runs on the workers for
-// each record (nil: nothing to keep), keep on the caller's goroutine in
-// input order. quiet counts problems without printing them (the second
-// pass over inputs the first pass reported on).
-func readAuditRecords(ctx context.Context, inputs []string, workers int, s Streams, quiet bool, pick func(*cloudtrail.Record) any, keep func(any)) readResult {
-	errw := &lockedWriter{w: s.Err}
-	var res readResult
-	var mu sync.Mutex
-	report := func(err error) {
-		mu.Lock()
-		res.inputErrs++
-		mu.Unlock()
-		if !quiet {
-			fmt.Fprintf(errw, "trailwatch: %v\n", err)
-		}
-	}
-	notice := func(msg string) {
-		if !quiet {
-			fmt.Fprintf(errw, "trailwatch: %s\n", msg)
-		}
-	}
-	readers := sync.Pool{New: func() any { return new(cloudtrail.Reader) }}
-	type batch struct {
-		kept    []any
-		n       int
-		errs    []error
-		notices []string
-	}
-	ins := sortedInputs(ctx, inputs, s.In, report, notice)
-	prog, kept := newProgress(s), 0
-	source.Ordered(ctx, ins, workers,
-		func(ctx context.Context, in source.Input, send func(*batch)) {
-			rd := readers.Get().(*cloudtrail.Reader)
-			defer readers.Put(rd)
-			b := &batch{}
-			defer func() { send(b) }()
-			pipeline.EachInputRecord(ctx, rd, in, func() (*[]string, *[]error) { return &b.notices, &b.errs }, func(rec *cloudtrail.Record) bool {
-				b.n++
-				if x := pick(rec); x != nil {
-					b.kept = append(b.kept, x)
-				}
-				if b.n >= 1024 {
-					send(b)
-					b = &batch{}
-				}
-				return true
-			})
-		},
-		func(_ source.Input, b *batch) {
-			for _, err := range b.errs {
-				report(err)
-			}
-			for _, n := range b.notices {
-				notice(n)
-			}
-			for _, x := range b.kept {
-				keep(x)
-			}
-			res.events += b.n
-			kept += len(b.kept)
-			prog.update(0, res.events, kept)
-		},
-		func(source.Input) { prog.update(1, res.events, kept) })
-	prog.done()
-	res.cancelled = ctx.Err() != nil
-	return res
 }
 
 func writeAuditTable(w io.Writer, r audit.Report) {

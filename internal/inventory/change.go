@@ -65,11 +65,7 @@ func ParseTagChange(ev *fastjson.Value) []Change {
 	if rp == nil || rp.Type() != fastjson.TypeObject {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(ev.GetStringBytes("eventTime")))
-	if err != nil {
-		return nil
-	}
-	base := Change{Time: t, EventID: string(ev.GetStringBytes("eventID")), Event: name}
+	base := Change{Event: name}
 	source := string(ev.GetStringBytes("eventSource"))
 
 	var targets []string
@@ -133,6 +129,15 @@ func ParseTagChange(ev *fastjson.Value) []Change {
 			return nil
 		}
 	}
+	if len(targets) == 0 {
+		return nil
+	}
+	// Parsed last: most records are not tagging calls and never get here.
+	t, err := time.Parse(time.RFC3339Nano, string(ev.GetStringBytes("eventTime")))
+	if err != nil {
+		return nil
+	}
+	base.Time, base.EventID = t, string(ev.GetStringBytes("eventID"))
 	out := make([]Change, 0, len(targets))
 	seen := map[string]bool{}
 	for _, a := range targets {
@@ -211,11 +216,10 @@ func genericTargets(ev, rp *fastjson.Value) []string {
 
 func ssmTarget(ev, rp *fastjson.Value) string {
 	id := string(rp.GetStringBytes("resourceId"))
-	region, account := string(ev.GetStringBytes("awsRegion")), recipient(ev)
+	part, region, account := resource.Context(ev)
 	if id == "" || region == "" || account == "" {
 		return ""
 	}
-	part := partitionOf(ev)
 	switch string(rp.GetStringBytes("resourceType")) {
 	case "Parameter":
 		return "arn:" + part + ":ssm:" + region + ":" + account + ":parameter/" + strings.TrimPrefix(id, "/")
@@ -245,11 +249,10 @@ func s3Targets(ev *fastjson.Value, name string) []string {
 // ec2Targets turns CreateTags/DeleteTags resource IDs into ARNs by their
 // prefix (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
 func ec2Targets(ev, rp *fastjson.Value) []string {
-	region, account := string(ev.GetStringBytes("awsRegion")), recipient(ev)
+	part, region, account := resource.Context(ev)
 	if region == "" {
 		return nil
 	}
-	part := partitionOf(ev)
 	var out []string
 	for _, it := range arrayOrOne(rp.Get("resourcesSet", "items")) {
 		id := string(it.GetStringBytes("resourceId"))
@@ -293,29 +296,6 @@ func ec2Targets(ev, rp *fastjson.Value) []string {
 		out = append(out, "arn:"+part+":ec2:"+region+":"+acct+":"+typ+"/"+id)
 	}
 	return out
-}
-
-func recipient(ev *fastjson.Value) string {
-	if a := ev.GetStringBytes("recipientAccountId"); len(a) > 0 {
-		return string(a)
-	}
-	return string(ev.GetStringBytes("userIdentity", "accountId"))
-}
-
-func partitionOf(ev *fastjson.Value) string {
-	for _, a := range [...][]byte{ev.GetStringBytes("userIdentity", "arn"), ev.GetStringBytes("userIdentity", "sessionContext", "sessionIssuer", "arn")} {
-		if p, _, ok := strings.Cut(strings.TrimPrefix(string(a), "arn:"), ":"); ok && strings.HasPrefix(string(a), "arn:") && p != "" {
-			return p
-		}
-	}
-	r := string(ev.GetStringBytes("awsRegion"))
-	switch {
-	case strings.HasPrefix(r, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(r, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 func firstOf(v *fastjson.Value, keys ...string) *fastjson.Value {

@@ -18,6 +18,8 @@ import (
 	taggingtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/trailwatch/trailwatch/internal/resource"
 	"golang.org/x/time/rate"
 )
 
@@ -359,7 +361,7 @@ func (c *collector) s3(ctx context.Context) {
 		o.UsePathStyle = c.opt.Endpoint != ""
 	})
 	lim := rate.NewLimiter(rate.Limit(c.opt.RequestsPerSecond), 1)
-	part := partitionFor(c.cfg.Region)
+	part := resource.PartitionForRegion(c.cfg.Region)
 	p := s3.NewListBucketsPaginator(cl, &s3.ListBucketsInput{})
 	for page := 1; p.HasMorePages(); page++ {
 		if lim.Wait(ctx) != nil {
@@ -408,16 +410,6 @@ func (c *collector) s3(ctx context.Context) {
 		}
 		c.progress("s3 buckets", n)
 	}
-}
-
-func partitionFor(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 // short says what an AWS call's error was without the SDK's request

@@ -159,6 +159,10 @@ func TestTimeline(t *testing.T) {
 		if got := tl.TagAt(tc.arn, "team", ts(tc.at)); got != tc.want {
 			t.Errorf("TagAt(%s, team, %s) = %+v, want %+v", tc.arn, tc.at, got, tc.want)
 		}
+		// TagsAt walks once but must decide each key as TagAt does.
+		if v, ok := tl.TagsAt(tc.arn, ts(tc.at))["team"]; ok != tc.want.Present || v != tc.want.Value {
+			t.Errorf("TagsAt(%s, %s)[team] = %q %v, want %+v", tc.arn, tc.at, v, ok, tc.want)
+		}
 	}
 }
 

@@ -48,35 +48,40 @@ type Timeline struct {
 // NewTimeline indexes snapshots and changes.
 func NewTimeline(snaps []*Snapshot, changes []Change) *Timeline {
 	tl := &Timeline{byARN: map[string][]observation{}, secrets: map[string][]string{}}
-	add := func(arn string, o observation) {
-		k := Canonical(arn)
-		if _, seen := tl.byARN[k]; !seen {
-			if base, ok := secretBase(k); ok {
-				tl.secrets[base] = append(tl.secrets[base], k)
-			}
-		}
-		tl.byARN[k] = append(tl.byARN[k], o)
-	}
 	for _, s := range snaps {
 		for _, r := range s.Resources {
-			add(r.ARN, observation{at: s.TakenAt, tags: r.Tags})
+			k := tl.key(r.ARN)
+			tl.byARN[k] = append(tl.byARN[k], observation{at: s.TakenAt, tags: r.Tags})
 		}
 	}
 	for i := range changes {
-		add(changes[i].ARN, observation{at: changes[i].Time, change: &changes[i]})
+		k := tl.key(changes[i].ARN)
+		tl.byARN[k] = append(tl.byARN[k], observation{at: changes[i].Time, change: &changes[i]})
 	}
-	for k, obs := range tl.byARN {
-		// Changes before snapshots of the same instant: a snapshot taken
-		// then already shows the call's effect.
-		sort.SliceStable(obs, func(i, j int) bool {
-			if !obs[i].at.Equal(obs[j].at) {
-				return obs[i].at.Before(obs[j].at)
-			}
-			return obs[i].change != nil && obs[j].change == nil
-		})
-		tl.byARN[k] = obs
+	for _, obs := range tl.byARN {
+		sort.SliceStable(obs, func(i, j int) bool { return before(obs[i], obs[j]) })
 	}
 	return tl
+}
+
+// before orders observations by time; at the same instant a change comes
+// before a snapshot (a snapshot taken then already shows the call's effect).
+func before(a, b observation) bool {
+	if !a.at.Equal(b.at) {
+		return a.at.Before(b.at)
+	}
+	return a.change != nil && b.change == nil
+}
+
+// key returns arn's index key, registering a new secret's suffix-less name.
+func (tl *Timeline) key(arn string) string {
+	k := Canonical(arn)
+	if _, seen := tl.byARN[k]; !seen {
+		if base, ok := secretBase(k); ok {
+			tl.secrets[base] = append(tl.secrets[base], k)
+		}
+	}
+	return k
 }
 
 // Known says whether anything is known of arn's tags.
@@ -92,14 +97,7 @@ func (tl *Timeline) TagAt(arn, key string, t time.Time) Value {
 	if obs == nil {
 		return Value{}
 	}
-	// First observation not in force at t.
-	i := sort.Search(len(obs), func(i int) bool {
-		o := obs[i]
-		if o.change != nil {
-			return !o.at.Before(t)
-		}
-		return o.at.After(t)
-	})
+	i := inForce(obs, t)
 	for j := i - 1; j >= 0; j-- {
 		if v, present, ok := obs[j].determines(key); ok {
 			basis := BasisSnapshot
@@ -120,6 +118,18 @@ func (tl *Timeline) TagAt(arn, key string, t time.Time) Value {
 		return Value{Value: v, Present: present, Basis: BasisAssumed}
 	}
 	return Value{}
+}
+
+// inForce returns the index of the first observation not in force at t:
+// tagging calls count strictly before t, snapshots at or before it.
+func inForce(obs []observation, t time.Time) int {
+	return sort.Search(len(obs), func(i int) bool {
+		o := obs[i]
+		if o.change != nil {
+			return !o.at.Before(t)
+		}
+		return o.at.After(t)
+	})
 }
 
 func (tl *Timeline) observations(arn string) []observation {
@@ -181,50 +191,74 @@ func secretBase(arn string) (string, bool) {
 }
 
 // Add records a tagging call seen while streaming (scan, watch), keeping
-// the ARN's observations in time order. Not safe for concurrent use with
-// other methods.
+// the ARN's observations in order. Not safe for concurrent use with other
+// methods.
 func (tl *Timeline) Add(c Change) {
-	k := Canonical(c.ARN)
+	k := tl.key(c.ARN)
 	obs := tl.byARN[k]
-	if obs == nil {
-		if base, ok := secretBase(k); ok {
-			tl.secrets[base] = append(tl.secrets[base], k)
-		}
-	}
 	o := observation{at: c.Time, change: &c}
-	i := sort.Search(len(obs), func(i int) bool { return obs[i].at.After(c.Time) })
+	i := sort.Search(len(obs), func(i int) bool { return before(o, obs[i]) })
 	obs = append(obs, observation{})
 	copy(obs[i+1:], obs[i:])
 	obs[i] = o
 	tl.byARN[k] = obs
 }
 
-// TagsAt returns every tag arn carried at t (as TagAt decides each key);
-// nil when nothing is known of arn.
+// TagsAt returns every tag arn carried at t, each key decided as TagAt
+// decides it, in one walk over arn's observations; nil when nothing is
+// known of arn.
 func (tl *Timeline) TagsAt(arn string, t time.Time) map[string]string {
 	obs := tl.observations(arn)
 	if obs == nil {
 		return nil
 	}
-	keys := map[string]bool{}
-	for _, o := range obs {
-		if o.change != nil {
-			for k := range o.change.Set {
-				keys[k] = true
+	out := map[string]string{}
+	settled := map[string]bool{}
+	settle := func(k, v string, present bool) {
+		if !settled[k] {
+			settled[k] = true
+			if present {
+				out[k] = v
 			}
-			for _, k := range o.change.Remove {
-				keys[k] = true
-			}
-			continue
-		}
-		for k := range o.tags {
-			keys[k] = true
 		}
 	}
-	out := map[string]string{}
-	for k := range keys {
-		if v := tl.TagAt(arn, k, t); v.Present {
-			out[k] = v.Value
+	i := inForce(obs, t)
+	for j := i - 1; j >= 0; j-- {
+		c := obs[j].change
+		if c == nil { // a snapshot settles every key
+			for k, v := range obs[j].tags {
+				settle(k, v, true)
+			}
+			return out
+		}
+		for k, v := range c.Set {
+			settle(k, v, true)
+		}
+		for _, k := range c.Remove {
+			settle(k, "", false)
+		}
+		if c.Replace {
+			return out
+		}
+	}
+	// Keys nothing before t settled: a later snapshot's value is assumed,
+	// unless a call of that key comes first.
+	for j := i; j < len(obs); j++ {
+		c := obs[j].change
+		if c == nil {
+			for k, v := range obs[j].tags {
+				settle(k, v, true)
+			}
+			return out
+		}
+		if c.Replace {
+			return out
+		}
+		for k := range c.Set {
+			settle(k, "", false)
+		}
+		for _, k := range c.Remove {
+			settle(k, "", false)
 		}
 	}
 	return out

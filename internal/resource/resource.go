@@ -75,7 +75,7 @@ func (c *collector) context() {
 			return
 		}
 	}
-	c.partition = partitionForRegion(c.region)
+	c.partition = PartitionForRegion(c.region)
 }
 
 // partitionOf returns the partition field of an ARN, or "" if a is not an ARN.
@@ -105,9 +105,19 @@ func partitionOf(a []byte) string {
 	return string(p)
 }
 
-// partitionForRegion is the fallback when the record has no ARN at all.
+// Context returns the partition, region and account ARNs built from the
+// event's names use: the partition of an ARN the record carries (else the
+// region's), awsRegion, and recipientAccountId (else userIdentity.accountId).
+func Context(ev *fastjson.Value) (partition, region, account string) {
+	c := collector{ev: ev}
+	c.context()
+	return c.partition, c.region, c.account
+}
+
+// PartitionForRegion is the partition a region belongs to (the fallback when
+// a record has no ARN at all).
 // https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
-func partitionForRegion(region string) string {
+func PartitionForRegion(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
