@@ -19,6 +19,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/pipeline"
@@ -381,6 +383,20 @@ type ingestWriters struct {
 	s3 *store.PartitionWriter[s3log.Row]
 	br *bufio.Reader // reused to look at each input's first bytes
 	rd cloudtrail.Reader
+	jp fastjson.Parser // parses records written from their text, for actors
+}
+
+// event is the identity view of a decoded record, parsing it first when
+// it was written from its text.
+func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
+	if rec.JSON != nil {
+		return identity.FromRecord(rec)
+	}
+	v, err := w.jp.ParseBytes(rec.Raw)
+	if err != nil { // the writer takes only valid JSON
+		return identity.Event{}
+	}
+	return identity.ParseEvent(v)
 }
 
 // maxFetchedObject bounds an S3 object ingest reads into memory
@@ -489,16 +505,32 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		dec = rd.DecoderPlain(br, in.Name)
 	}
 	var writeErr error
+	// Records of delivery files are written from their text as the decoder
+	// finds them (no parse tree); what the writer does not take is parsed
+	// and written from the tree.
+	dec.Accept = func(raw []byte) bool {
+		ok, err := w.ct.WriteRaw(raw)
+		if err != nil {
+			writeErr = err
+			return true
+		}
+		return ok
+	}
 	pipeline.EachDecoded(ctx, dec, in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
-		if writeErr = w.ct.Write(rec.JSON); writeErr != nil {
+		if writeErr != nil {
 			return false
+		}
+		if rec.JSON != nil {
+			if writeErr = w.ct.Write(rec.JSON); writeErr != nil {
+				return false
+			}
 		}
 		res.info.Records++
 		if actors {
 			if res.events == nil {
 				res.events = make([]identity.Event, 0, 256) // most delivery files hold fewer records
 			}
-			res.events = append(res.events, identity.FromRecord(rec))
+			res.events = append(res.events, w.event(rec))
 			if len(res.events) == ingestEventBatch {
 				send(ingestResult{events: res.events, partial: true})
 				res.events = nil

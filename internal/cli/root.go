@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 
@@ -58,6 +59,7 @@ func Execute(ctx context.Context, args []string, s Streams) int {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	err := root.ExecuteContext(ctx)
+	pprof.StopCPUProfile() // a command that failed skips PersistentPostRun
 	if err == nil {
 		return exitOK
 	}
@@ -116,6 +118,24 @@ on new logs (watch, lambda).`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
+	// --cpuprofile writes a pprof CPU profile of the command, for the
+	// measurements in docs/PERFORMANCE.md; hidden from help.
+	var cpuProfile string
+	var profileFile *os.File
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to `FILE`")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return &exitError{code: exitError2, err: fmt.Errorf("cpuprofile: %w", err)}
+		}
+		profileFile = f
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) { stopProfile(profileFile) }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err}
 	})
@@ -155,4 +175,13 @@ func StdStreams() Streams {
 		return err == nil && fi.Mode()&os.ModeCharDevice != 0
 	}
 	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, ErrIsTTY: tty(os.Stderr), OutIsTTY: tty(os.Stdout)}
+}
+
+// stopProfile ends the CPU profile written to f, if any.
+func stopProfile(f *os.File) {
+	if f == nil {
+		return
+	}
+	pprof.StopCPUProfile()
+	f.Close()
 }

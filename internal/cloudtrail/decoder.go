@@ -33,6 +33,13 @@ const (
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
+	// Accept, when set, is offered the compact text of each record of a
+	// delivery file's Records array before it is parsed. When it returns
+	// true it has taken the record, which Next then returns unparsed (JSON
+	// nil); on false the record is parsed and checked as usual. Reset
+	// clears it.
+	Accept func(raw []byte) bool
+
 	name string
 	sc   *scanner
 
@@ -442,6 +449,11 @@ func (d *Decoder) emit(raw []byte, spaced bool, off int64) (*Record, error) {
 		d.compact = appendCompact(d.compact[:0], raw)
 		raw = d.compact
 	}
+	if d.Accept != nil && d.Accept(raw) {
+		d.records++
+		d.rec = Record{Raw: raw, Index: d.index, Offset: off}
+		return &d.rec, nil
+	}
 	v, err := d.parse(raw)
 	if err != nil {
 		return nil, d.recordErr(off, err)
@@ -479,13 +491,20 @@ func isRecord(v *fastjson.Value) bool {
 	if v.Type() != fastjson.TypeObject {
 		return false
 	}
-	if !v.Exists("eventVersion") && !v.Exists("userIdentity") {
+	return LooksLikeRecord(func(key string) bool { return v.Exists(key) }, v.GetStringBytes("eventSource"))
+}
+
+// LooksLikeRecord is the test of isRecord for an object known by which
+// top-level keys it has and its eventSource (the string's bytes; nil when
+// it is not a string).
+func LooksLikeRecord(has func(key string) bool, eventSource []byte) bool {
+	if !has("eventVersion") && !has("userIdentity") {
 		return false
 	}
-	if !v.Exists("eventID") && !v.Exists("eventName") {
+	if !has("eventID") && !has("eventName") {
 		return false
 	}
-	return !bytes.HasPrefix(v.GetStringBytes("eventSource"), []byte("aws:"))
+	return !bytes.HasPrefix(eventSource, []byte("aws:"))
 }
 
 func (d *Decoder) recordErr(off int64, err error) error {

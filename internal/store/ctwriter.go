@@ -9,6 +9,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 	"github.com/valyala/fastjson"
+
+	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 )
 
 // recordBatch is how many records a partition's column values hold before
@@ -27,13 +29,23 @@ type CloudTrailWriter struct {
 	// its row; key* are the indexes of the partition's keys there.
 	top                                         *shredder
 	keyAccount, keyIdentity, keyRegion, keyTime int
+	// raw shreds records from their text into a one-row shredder; col*
+	// are the columns WriteRaw reads back from it.
+	raw                                                                       rawShredder
+	colEventSource, colRecipient, colIdentityAccount, colRegion, colEventTime int
+	// staging holds a record on its way to its file; last is the file
+	// (of partition lastP) the previous record went to.
+	staging *shredder
+	last    *partFile[CloudTrailRow]
+	lastP   Partition
 }
 
 // NewCloudTrailWriter returns a writer whose files are named after the run
 // and name (e.g. the worker number).
 func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, error) {
 	plan := cloudTrailPlan()
-	if err := compilePlan(plan, parquet.SchemaOf(CloudTrailRow{})); err != nil {
+	schema := parquet.SchemaOf(CloudTrailRow{})
+	if err := compilePlan(plan, schema); err != nil {
 		return nil, err
 	}
 	pw := NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, name)
@@ -44,8 +56,12 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 		"serviceeventdetails", "edgedevicedetails"} {
 		pw.options = append(pw.options, parquet.SkipPageBounds(c))
 	}
+	col := func(path ...string) int { l, _ := schema.Lookup(path...); return l.ColumnIndex }
 	return &CloudTrailWriter{pw: pw, plan: plan, top: newShredder(0), keyAccount: plan.index["recipientAccountId"],
-		keyIdentity: plan.index["userIdentity"], keyRegion: plan.index["awsRegion"], keyTime: plan.index["eventTime"]}, nil
+		keyIdentity: plan.index["userIdentity"], keyRegion: plan.index["awsRegion"], keyTime: plan.index["eventTime"],
+		staging:        newShredder(len(schema.Columns())),
+		colEventSource: col("eventsource"), colRecipient: col("recipientaccountid"), colIdentityAccount: col("useridentity", "accountid"),
+		colRegion: col("awsregion"), colEventTime: col("eventtime")}, nil
 }
 
 // Write adds one record, a JSON object, to its partition (the one
@@ -72,6 +88,65 @@ func (w *CloudTrailWriter) Write(v *fastjson.Value) error {
 		return nil
 	}
 	return w.pw.batched(pf, pf.sh.rows)
+}
+
+// WriteRaw adds one record given as its compact JSON text (as the Decoder
+// offers it, see cloudtrail.Decoder.Accept), shredding it without a parse
+// tree. It reports false, having written nothing, when raw is not text it
+// takes (not strictly valid JSON, or not a CloudTrail record); the caller
+// then parses the record and uses Write, and the parser names any error.
+// The writer keeps no reference to raw.
+func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
+	// The records of a file mostly share a partition: a record goes
+	// straight into the file of the one before, and moves if its own
+	// partition differs.
+	sh := w.staging
+	if w.last != nil && !w.last.done {
+		sh = w.last.sh
+	}
+	if !w.raw.add(sh, w.plan, raw) {
+		return false, nil
+	}
+	text := func(col int) []byte {
+		if v := sh.cols[col][w.raw.lens[col]]; !v.IsNull() {
+			return v.ByteArray()
+		}
+		return nil
+	}
+	top := w.raw.top
+	has := func(key string) bool { i, ok := w.plan.index[key]; return ok && top&(1<<i) != 0 }
+	if !cloudtrail.LooksLikeRecord(has, text(w.colEventSource)) {
+		w.raw.undo()
+		sh.rows--
+		return false, nil
+	}
+	account := text(w.colRecipient)
+	if len(account) == 0 {
+		account = text(w.colIdentityAccount)
+	}
+	p := w.pc.partitionText(account, text(w.colRegion), text(w.colEventTime))
+	pf := w.last
+	if sh == w.staging || p != w.lastP {
+		if sh != w.staging {
+			// Out of the previous file first: file(p) may finish it.
+			w.raw.moveTo(w.staging)
+			w.raw.s, w.raw.lens = w.staging, [64]int{}
+		}
+		var err error
+		if pf, err = w.pw.file(p); err != nil {
+			w.raw.undo()
+			w.staging.rows = 0
+			return true, err
+		}
+		w.raw.moveTo(pf.sh)
+		w.last, w.lastP = pf, p
+	} else {
+		w.pw.touch(pf)
+	}
+	if pf.sh.rows < recordBatch {
+		return true, nil
+	}
+	return true, w.pw.batched(pf, pf.sh.rows)
 }
 
 // Close finishes every file (see PartitionWriter.Close).
@@ -179,16 +254,22 @@ func (c *partitionCache) partition(recipient, identity, region, eventTime *fastj
 	if len(account) == 0 && identity != nil && identity.Type() == fastjson.TypeObject {
 		account = c.text(identity.Get("accountId"))
 	}
+	return c.partitionText(account, c.text(region), c.text(eventTime))
+}
+
+// partitionText is the partition of a record whose account (its
+// recipientAccountId, else userIdentity.accountId), awsRegion and eventTime
+// have these texts.
+func (c *partitionCache) partitionText(account, region, eventTime []byte) Partition {
 	if !bytes.Equal(account, c.account) || c.p.Account == "" {
 		c.account = append(c.account[:0], account...)
 		c.p.Account = partitionValue(string(account))
 	}
-	regionText := c.text(region)
-	if !bytes.Equal(regionText, c.region) || c.p.Region == "" {
-		c.region = append(c.region[:0], regionText...)
-		c.p.Region = partitionValue(string(regionText))
+	if !bytes.Equal(region, c.region) || c.p.Region == "" {
+		c.region = append(c.region[:0], region...)
+		c.p.Region = partitionValue(string(region))
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(c.text(eventTime)))
+	t, err := time.Parse(time.RFC3339Nano, string(eventTime))
 	switch {
 	case err != nil:
 		c.p.Date, c.y = "unknown", 0

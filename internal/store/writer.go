@@ -60,6 +60,7 @@ type partFile[T any] struct {
 	rows    []T
 	sh      *shredder // instead of rows, for a writer of records (CloudTrailWriter)
 	n       int
+	done    bool // finished
 }
 
 // NewPartitionWriter returns a writer whose files are named after the run
@@ -113,9 +114,14 @@ func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 		}
 		pw.parts[p] = pf
 	}
+	pw.touch(pf)
+	return pf, nil
+}
+
+// touch marks pf as the most recently written file.
+func (pw *PartitionWriter[T]) touch(pf *partFile[T]) {
 	pw.seq++
 	pf.used = pw.seq
-	return pf, nil
 }
 
 // batched hands pf's buffered rows (n of them) to the Parquet writer and
@@ -199,6 +205,7 @@ func (pw *PartitionWriter[T]) Close() error {
 
 // finish completes a file and adds it to the run's pending files.
 func (pw *PartitionWriter[T]) finish(pf *partFile[T]) error {
+	pf.done = true
 	err := pf.flush()
 	if err == nil {
 		err = pf.w.Close()

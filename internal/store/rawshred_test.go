@@ -1,0 +1,167 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/valyala/fastjson"
+)
+
+const rawBefore = `{"eventName":"Before","eventVersion":"1","resources":[{"ARN":"a"}]}`
+
+// shredBoth shreds text with the raw scanner and, when it takes it, with
+// the tree walk, and returns the first difference. taken reports whether
+// the raw scanner took the text.
+func shredBoth(t testing.TB, text []byte) (taken bool, err error) {
+	plan := cloudTrailPlan()
+	schema := parquet.SchemaOf(CloudTrailRow{})
+	if err := compilePlan(plan, schema); err != nil {
+		t.Fatal(err)
+	}
+	n := len(schema.Columns())
+	var raw rawShredder
+	sh := newShredder(n)
+	// a row already there must stay as it is when a record is refused
+	if !raw.add(sh, plan, []byte(rawBefore)) {
+		t.Fatal("raw scanner refused the first record")
+	}
+	before := make([]int, n)
+	for c := range n {
+		before[c] = len(raw.s.cols[c])
+	}
+	taken = raw.add(sh, plan, text)
+	if !taken {
+		for c := range n {
+			if len(raw.s.cols[c]) != before[c] {
+				return false, fmt.Errorf("refused record left values in column %d", c)
+			}
+		}
+		return false, nil
+	}
+	var p fastjson.Parser
+	v, perr := p.ParseBytes(text)
+	if perr != nil {
+		return true, fmt.Errorf("raw scanner took text fastjson refuses: %v", perr)
+	}
+	if v.Type() != fastjson.TypeObject {
+		return true, fmt.Errorf("raw scanner took a %s", v.Type())
+	}
+	dom := newShredder(n)
+	dom.add(plan, fastjson.MustParse(rawBefore))
+	dom.add(plan, v)
+	for c := range n {
+		a, b := raw.s.cols[c], dom.cols[c]
+		if len(a) != len(b) {
+			return true, fmt.Errorf("column %d: %d values, tree walk %d", c, len(a), len(b))
+		}
+		for i := range a {
+			x, y := a[i], b[i]
+			if x.IsNull() != y.IsNull() || x.RepetitionLevel() != y.RepetitionLevel() || x.DefinitionLevel() != y.DefinitionLevel() ||
+				x.Column() != y.Column() || !bytes.Equal(x.ByteArray(), y.ByteArray()) {
+				return true, fmt.Errorf("column %d value %d: %v (r%d d%d) vs tree walk %v (r%d d%d)", c, i,
+					x, x.RepetitionLevel(), x.DefinitionLevel(), y, y.RepetitionLevel(), y.DefinitionLevel())
+			}
+		}
+	}
+	if raw.s.rows != dom.rows {
+		return true, fmt.Errorf("%d rows, tree walk %d", raw.s.rows, dom.rows)
+	}
+	return true, nil
+}
+
+// rawRecords are the compact texts of the edge records and of every record
+// of the repository's test data.
+func rawRecords(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, r := range edgeRecords {
+		out = append(out, fastjson.MustParse(r).MarshalTo(nil))
+	}
+	root := filepath.Join("..", "..", "testdata")
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".json.gz")) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(path, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return nil
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				return nil
+			}
+		}
+		v, err := fastjson.ParseBytes(b)
+		if err != nil {
+			return nil
+		}
+		for _, r := range v.GetArray("Records") {
+			out = append(out, r.MarshalTo(nil))
+		}
+		return nil
+	})
+	return out
+}
+
+// TestRawShredderMatchesTreeWalk: shredding a record from its text gives
+// the column values of the tree walk, on edge cases and on every record of
+// the test data; text it refuses leaves the columns as they were.
+func TestRawShredderMatchesTreeWalk(t *testing.T) {
+	recs := rawRecords(t)
+	recs = append(recs,
+		[]byte(`{"eventName":"Esc","userAgent":"a\"b\\c\u00e9","errorMessage":"","eventTime":"\u0032024-01-01T00:00:00Z"}`),
+		[]byte(`{"eventName":"Dup","userIdentity":{"type":"A","type":"B","sessionContext":{"webIdFederationData":{"attributes":{"k":"1","j":2,"k":"3","n":null,"e":"\n"}}}}}`),
+		[]byte(`{"eventName":"Nums","requestParameters":-0.5e+10,"responseElements":[true,false,null,{}],"readOnly":false,"eventVersion":null}`),
+		[]byte(`{"eventName":"List","resources":[{"ARN":"x","ARN":"y"},[],"s",{"type":{"a":[1]}}],"tlsDetails":null,"addendum":[]}`),
+	)
+	taken := 0
+	for _, r := range recs {
+		ok, err := shredBoth(t, r)
+		if err != nil {
+			t.Fatalf("%s: %v", r, err)
+		}
+		if ok || r[0] != '{' { // edgeRecords ends with an array
+			taken++
+		}
+	}
+	// Every test record is valid compact JSON the scanner must take.
+	if taken != len(recs) {
+		t.Errorf("raw scanner took %d of %d records", taken, len(recs))
+	}
+	for _, r := range []string{
+		`{"eventName":"x"`, `{"eventName":"x",}`, `{"eventName":tru}`, `{"eventName":01}`, `{"eventName":1.}`, `{"a":"b" }`,
+		`{"\u0065ventName":"x"}`, `{"eventName":"x"}}`, `{"eventName":"a
+b"}`, `{"resources":[{"ARN":"x"},]}`, `{"eventName":"x","requestParameters":{"a":[1,2}}`,
+		`{"userIdentity":{"sessionContext":{"webIdFederationData":{"attributes":{"a":}}}}}`, strings.Repeat(`{"a":`, 300),
+	} {
+		ok, err := shredBoth(t, []byte(r))
+		if err != nil || ok {
+			t.Errorf("%.60s: taken %v, %v; want refused", r, ok, err)
+		}
+	}
+}
+
+// FuzzRawShredder: whatever text the raw scanner takes, fastjson parses,
+// and the tree walk gives the same column values.
+func FuzzRawShredder(f *testing.F) {
+	for _, r := range rawRecords(f) {
+		f.Add(r)
+	}
+	f.Add([]byte(`{"eventName":"Esc","userAgent":"a\"b\\c\u00e9\ud83d\ude00","resources":[{"ARN":"x"},1]}`))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		if _, err := shredBoth(t, text); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+	})
+}
