@@ -508,13 +508,12 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 	// Records of delivery files are written from their text as the decoder
 	// finds them (no parse tree); what the writer does not take is parsed
 	// and written from the tree.
-	dec.Accept = func(raw []byte) bool {
-		ok, err := w.ct.WriteRaw(raw)
+	dec.Accept = func(b []byte) int {
+		n, err := w.ct.WriteRaw(b)
 		if err != nil {
 			writeErr = err
-			return true
 		}
-		return ok
+		return n
 	}
 	pipeline.EachDecoded(ctx, dec, in, func() (*[]string, *[]error) { return &res.notices, &res.errs }, func(rec *cloudtrail.Record) bool {
 		if writeErr != nil {

@@ -33,12 +33,14 @@ const (
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
-	// Accept, when set, is offered the compact text of each record of a
-	// delivery file's Records array before it is parsed. When it returns
-	// true it has taken the record, which Next then returns unparsed (JSON
-	// nil); on false the record is parsed and checked as usual. Reset
-	// clears it.
-	Accept func(raw []byte) bool
+	// Accept, when set, is offered each record of a delivery file's
+	// Records array before it is parsed: b starts with the record and runs
+	// on to the end of what is buffered. Accept returns the length of the
+	// record when it has taken it, which Next then returns unparsed (JSON
+	// nil), or 0, and the record is scanned, parsed and checked as usual
+	// (a record Accept refused once scanned is offered again, compacted).
+	// Reset clears it.
+	Accept func(b []byte) int
 
 	name string
 	sc   *scanner
@@ -209,6 +211,15 @@ func (d *Decoder) nextInArray() (rec *Record, err error, done bool) {
 	if c != '{' {
 		d.index++
 		return nil, d.fatalErr(sc.offset(sc.r), fmt.Errorf("expected a JSON object in the array, found %s", quoteByte(c))), false
+	}
+	if d.inObject && d.Accept != nil {
+		if n := d.Accept(sc.buf[sc.r:sc.w]); n > 0 {
+			d.index++
+			d.records++
+			d.rec = Record{Raw: sc.buf[sc.r : sc.r+n], Index: d.index, Offset: sc.offset(sc.r)}
+			sc.r += n
+			return &d.rec, nil, false
+		}
 	}
 	end, spaced, err := sc.scanValue()
 	if err != nil {
@@ -449,7 +460,7 @@ func (d *Decoder) emit(raw []byte, spaced bool, off int64) (*Record, error) {
 		d.compact = appendCompact(d.compact[:0], raw)
 		raw = d.compact
 	}
-	if d.Accept != nil && d.Accept(raw) {
+	if d.Accept != nil && spaced && d.Accept(raw) == len(raw) {
 		d.records++
 		d.rec = Record{Raw: raw, Index: d.index, Offset: off}
 		return &d.rec, nil

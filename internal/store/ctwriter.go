@@ -90,13 +90,14 @@ func (w *CloudTrailWriter) Write(v *fastjson.Value) error {
 	return w.pw.batched(pf, pf.sh.rows)
 }
 
-// WriteRaw adds one record given as its compact JSON text (as the Decoder
-// offers it, see cloudtrail.Decoder.Accept), shredding it without a parse
-// tree. It reports false, having written nothing, when raw is not text it
-// takes (not strictly valid JSON, or not a CloudTrail record); the caller
-// then parses the record and uses Write, and the parser names any error.
-// The writer keeps no reference to raw.
-func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
+// WriteRaw adds the record whose compact JSON text starts b (as the
+// Decoder offers it, see cloudtrail.Decoder.Accept), shredding it without a
+// parse tree, and returns its length. It returns 0, having written nothing,
+// when the text is not one it takes (not strictly valid compact JSON, or
+// not a CloudTrail record); the caller then parses the record and uses
+// Write, and the parser names any error. The writer keeps no reference to
+// b.
+func (w *CloudTrailWriter) WriteRaw(b []byte) (int, error) {
 	// The records of a file mostly share a partition: a record goes
 	// straight into the file of the one before, and moves if its own
 	// partition differs.
@@ -104,8 +105,9 @@ func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
 	if w.last != nil && !w.last.done {
 		sh = w.last.sh
 	}
-	if !w.raw.add(sh, w.plan, raw) {
-		return false, nil
+	n := w.raw.add(sh, w.plan, b)
+	if n == 0 {
+		return 0, nil
 	}
 	text := func(col int) []byte {
 		if v := sh.cols[col][w.raw.lens[col]]; !v.IsNull() {
@@ -118,7 +120,7 @@ func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
 	if !cloudtrail.LooksLikeRecord(has, text(w.colEventSource)) {
 		w.raw.undo()
 		sh.rows--
-		return false, nil
+		return 0, nil
 	}
 	account := text(w.colRecipient)
 	if len(account) == 0 {
@@ -136,7 +138,7 @@ func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
 		if pf, err = w.pw.file(p); err != nil {
 			w.raw.undo()
 			w.staging.rows = 0
-			return true, err
+			return n, err
 		}
 		w.raw.moveTo(pf.sh)
 		w.last, w.lastP = pf, p
@@ -144,9 +146,9 @@ func (w *CloudTrailWriter) WriteRaw(raw []byte) (bool, error) {
 		w.pw.touch(pf)
 	}
 	if pf.sh.rows < recordBatch {
-		return true, nil
+		return n, nil
 	}
-	return true, w.pw.batched(pf, pf.sh.rows)
+	return n, w.pw.batched(pf, pf.sh.rows)
 }
 
 // Close finishes every file (see PartitionWriter.Close).

@@ -97,11 +97,11 @@ func TestCloudTrailWriterMatchesRows(t *testing.T) {
 				if err := w.Write(v); err != nil {
 					t.Fatal(err)
 				}
-			} else if ok, err := w.WriteRaw(v.MarshalTo(nil)); err != nil {
+			} else if n, err := w.WriteRaw(v.MarshalTo(nil)); err != nil {
 				t.Fatal(err)
-			} else if !ok && r[0] == '{' {
+			} else if n == 0 && r[0] == '{' {
 				t.Fatalf("WriteRaw refused %s", r)
-			} else if !ok {
+			} else if n == 0 {
 				if err := w.Write(v); err != nil {
 					t.Fatal(err)
 				}

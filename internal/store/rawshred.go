@@ -36,32 +36,33 @@ type rawEntry struct {
 	start, end int
 }
 
-// add appends the record raw (the text of one JSON object, no whitespace
-// outside strings) as a row of plan's columns of s, its bytes copied into
-// s's arena, and reports whether it could. On false the columns are as they
-// were before the call.
-func (r *rawShredder) add(s *shredder, plan *node, raw []byte) bool {
+// add appends the record at the start of b (the text of one JSON object,
+// no whitespace outside strings) as a row of plan's columns of s, its bytes
+// copied into s's arena, and returns the record's length. It returns 0
+// when it cannot, with the columns as they were before the call.
+func (r *rawShredder) add(s *shredder, plan *node, b []byte) int {
 	r.s = s
 	lens := &r.lens
 	if len(s.cols) > len(lens) || len(plan.kids) > 64 {
-		return false
+		return 0
 	}
 	for c := range s.cols {
 		lens[c] = len(s.cols[c])
 	}
-	r.b = raw
+	r.b = b
 	end, seen := -1, uint64(0)
-	if len(raw) > 0 && raw[0] == '{' && bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+	if len(b) > 0 && b[0] == '{' {
 		end, seen = r.object(plan, 0, 0, 1)
 	}
 	r.b = nil
-	if end != len(raw) {
+	// A raw line break can only be in a string; the parser path names it.
+	if end < 0 || bytes.IndexByte(b[:end], '\n') >= 0 || bytes.IndexByte(b[:end], '\r') >= 0 {
 		r.undo()
-		return false
+		return 0
 	}
 	r.top = seen
 	s.rows++
-	return true
+	return end
 }
 
 // undo removes the values of the last record from the columns (when add

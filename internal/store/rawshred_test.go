@@ -30,14 +30,16 @@ func shredBoth(t testing.TB, text []byte) (taken bool, err error) {
 	var raw rawShredder
 	sh := newShredder(n)
 	// a row already there must stay as it is when a record is refused
-	if !raw.add(sh, plan, []byte(rawBefore)) {
+	if raw.add(sh, plan, []byte(rawBefore)) != len(rawBefore) {
 		t.Fatal("raw scanner refused the first record")
 	}
 	before := make([]int, n)
 	for c := range n {
 		before[c] = len(raw.s.cols[c])
 	}
-	taken = raw.add(sh, plan, text)
+	size := raw.add(sh, plan, text)
+	taken = size > 0
+	text = text[:size]
 	if !taken {
 		for c := range n {
 			if len(raw.s.cols[c]) != before[c] {
@@ -141,7 +143,7 @@ func TestRawShredderMatchesTreeWalk(t *testing.T) {
 	}
 	for _, r := range []string{
 		`{"eventName":"x"`, `{"eventName":"x",}`, `{"eventName":tru}`, `{"eventName":01}`, `{"eventName":1.}`, `{"a":"b" }`,
-		`{"\u0065ventName":"x"}`, `{"eventName":"x"}}`, `{"eventName":"a
+		`{"\u0065ventName":"x"}`, `{"eventName":"a
 b"}`, `{"resources":[{"ARN":"x"},]}`, `{"eventName":"x","requestParameters":{"a":[1,2}}`,
 		`{"userIdentity":{"sessionContext":{"webIdFederationData":{"attributes":{"a":}}}}}`, strings.Repeat(`{"a":`, 300),
 	} {
@@ -149,6 +151,16 @@ b"}`, `{"resources":[{"ARN":"x"},]}`, `{"eventName":"x","requestParameters":{"a"
 		if err != nil || ok {
 			t.Errorf("%.60s: taken %v, %v; want refused", r, ok, err)
 		}
+	}
+	// The Decoder offers a record followed by the rest of its input.
+	plan := cloudTrailPlan()
+	if err := compilePlan(plan, parquet.SchemaOf(CloudTrailRow{})); err != nil {
+		t.Fatal(err)
+	}
+	var raw rawShredder
+	sh := newShredder(len(parquet.SchemaOf(CloudTrailRow{}).Columns()))
+	if n := raw.add(sh, plan, []byte(`{"eventName":"x","a":"}"},{"eventName":"y"}]}`)); n != len(`{"eventName":"x","a":"}"}`) {
+		t.Errorf("record length %d", n)
 	}
 }
 
