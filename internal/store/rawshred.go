@@ -25,7 +25,7 @@ type rawShredder struct {
 	s    *shredder
 	lens [64]int // column lengths of s before the last record
 	b    []byte  // the record being shredded
-	top  uint64 // top-level plan keys present in the last record
+	top  uint64  // top-level plan keys present in the last record
 	unq  fastjson.Parser
 	lit  []byte // a string literal being unescaped
 	ents []rawEntry
