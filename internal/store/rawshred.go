@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/valyala/fastjson"
@@ -373,33 +375,45 @@ func (r *rawShredder) mapValue(n *node, i, rep, depth int) int {
 }
 
 // stringEnd returns the index after the string literal at i (r.b[i] ==
-// '"') and whether it holds escapes; -1 when it does not end.
+// '"') and whether it holds escapes; -1 when it does not end. It looks at
+// eight bytes at a time for a quote or a backslash.
 func (r *rawShredder) stringEnd(i int) (int, bool) {
 	b := r.b
-	j := i + 1
 	esc := false
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return -1, false
+	j := i + 1
+	for j+8 <= len(b) {
+		m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:]))
+		if m == 0 {
+			j += 8
+			continue
 		}
-		j += k
-		n := 0
-		for m := j - 1; m > i && b[m] == '\\'; m-- {
-			n++
+		j += bits.TrailingZeros64(m) >> 3
+		if b[j] == '"' {
+			return j + 1, esc
 		}
-		if n > 0 {
+		esc = true
+		j += 2 // the backslash and the byte it escapes
+	}
+	for ; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return j + 1, esc
+		case '\\':
 			esc = true
+			j++
 		}
-		if n%2 == 0 {
-			break
-		}
-		j++
 	}
-	if !esc {
-		esc = bytes.IndexByte(b[i+1:j], '\\') >= 0
-	}
-	return j + 1, esc
+	return -1, false
+}
+
+// quoteOrBackslash has the high bit set in the lowest byte of x that is
+// '"' or '\\' (bytes above it may be marked wrongly; only the lowest
+// counts), and is 0 when there is none.
+func quoteOrBackslash(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	s := x ^ (lo * '\\')
+	return ((q - lo) &^ q | (s - lo) &^ s) & hi
 }
 
 // skip returns the index after the JSON value at i, or -1 when it is not

@@ -177,3 +177,46 @@ func FuzzRawShredder(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkShred compares shredding the test data's records from their
+// text with parsing them and walking the tree (values only, no Parquet).
+func BenchmarkShred(b *testing.B) {
+	recs := rawRecords(b)[len(edgeRecords):]
+	size := 0
+	for _, r := range recs {
+		size += len(r)
+	}
+	plan := cloudTrailPlan()
+	schema := parquet.SchemaOf(CloudTrailRow{})
+	if err := compilePlan(plan, schema); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("text", func(b *testing.B) {
+		sh := newShredder(len(schema.Columns()))
+		var raw rawShredder
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			for _, r := range recs {
+				if raw.add(sh, plan, r) == 0 {
+					b.Fatal("refused")
+				}
+			}
+			sh.reset()
+		}
+	})
+	b.Run("tree", func(b *testing.B) {
+		sh := newShredder(len(schema.Columns()))
+		var p fastjson.Parser
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			for _, r := range recs {
+				v, err := p.ParseBytes(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sh.add(plan, v)
+			}
+			sh.reset()
+		}
+	})
+}
