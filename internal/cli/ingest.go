@@ -384,6 +384,7 @@ type ingestWriters struct {
 	br *bufio.Reader // reused to look at each input's first bytes
 	rd cloudtrail.Reader
 	jp fastjson.Parser // parses records written from their text, for actors
+	mp identity.MemberParser
 }
 
 // event is the identity view of a decoded record, parsing it first when
@@ -391,6 +392,9 @@ type ingestWriters struct {
 func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
 	if rec.JSON != nil {
 		return identity.FromRecord(rec)
+	}
+	if ev, ok := w.mp.Parse(w.ct.Member); ok {
+		return ev
 	}
 	v, err := w.jp.ParseBytes(rec.Raw)
 	if err != nil { // the writer takes only valid JSON

@@ -151,6 +151,18 @@ func (w *CloudTrailWriter) WriteRaw(b []byte) (int, error) {
 	return n, w.pw.batched(pf, pf.sh.rows)
 }
 
+// Member returns the JSON text of the top-level member key of the record
+// WriteRaw took last, or nil when it has none or key is not a column's.
+// It is valid as long as that record's text is.
+func (w *CloudTrailWriter) Member(key string) []byte {
+	i, ok := w.plan.index[key]
+	if !ok || w.raw.top&(1<<i) == 0 || w.raw.last == nil {
+		return nil
+	}
+	sp := w.raw.spans[i]
+	return w.raw.last[sp[0]:sp[1]]
+}
+
 // Close finishes every file (see PartitionWriter.Close).
 func (w *CloudTrailWriter) Close() error { return w.pw.Close() }
 

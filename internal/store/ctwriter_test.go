@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -326,6 +327,43 @@ func TestCompilePlan(t *testing.T) {
 	for name, plan := range map[string]*node{"missing": missing, "twice": twice, "unknown": unknown, "nested": nested} {
 		if err := compilePlan(plan, schema); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestWriteRawMember: Member gives the text of each top-level member of the
+// record WriteRaw took last, as the parser sees it.
+func TestWriteRawMember(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewCloudTrailWriter(st, run, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, r := range rawRecords(t) {
+		if r[0] != '{' {
+			continue
+		}
+		n, err := w.WriteRaw(append(slices.Clip(r), `,{"more":1}]}`...))
+		if err != nil || n != len(r) {
+			t.Fatalf("%s: took %d bytes, %v", r, n, err)
+		}
+		v := fastjson.MustParseBytes(r)
+		for _, k := range append(slices.Collect(maps.Keys(w.plan.index)), "@timestamp", "managementEvent") {
+			var want []byte // nil for keys that are not columns': Member does not know them
+			if _, ok := w.plan.index[k]; ok && v.Get(k) != nil {
+				want = v.Get(k).MarshalTo(nil)
+			}
+			if got := w.Member(k); !bytes.Equal(got, want) {
+				t.Fatalf("%s: Member(%s) = %s, want %s", r, k, got, want)
+			}
 		}
 	}
 }

@@ -28,9 +28,13 @@ type rawShredder struct {
 	lens [64]int // column lengths of s before the last record
 	b    []byte  // the record being shredded
 	top  uint64  // top-level plan keys present in the last record
-	unq  fastjson.Parser
-	lit  []byte // a string literal being unescaped
-	ents []rawEntry
+	// spans are where the values of the top-level plan keys are in the
+	// last record, last.
+	spans [64][2]int
+	last  []byte
+	unq   fastjson.Parser
+	lit   []byte // a string literal being unescaped
+	ents  []rawEntry
 }
 
 type rawEntry struct {
@@ -43,7 +47,7 @@ type rawEntry struct {
 // copied into s's arena, and returns the record's length. It returns 0
 // when it cannot, with the columns as they were before the call.
 func (r *rawShredder) add(s *shredder, plan *node, b []byte) int {
-	r.s = s
+	r.s, r.last = s, nil
 	lens := &r.lens
 	if len(s.cols) > len(lens) || len(plan.kids) > 64 {
 		return 0
@@ -63,6 +67,7 @@ func (r *rawShredder) add(s *shredder, plan *node, b []byte) int {
 		return 0
 	}
 	r.top = seen
+	r.last = b[:end]
 	s.rows++
 	return end
 }
@@ -146,7 +151,11 @@ func (r *rawShredder) object(n *node, i, rep, depth int) (int, uint64) {
 			}
 			if j >= 0 && seen&(1<<j) == 0 { // the first of duplicate keys wins, as with Get
 				seen |= 1 << j
+				start := i
 				i = r.value(n.kids[j], i, rep, depth+1)
+				if depth == 1 {
+					r.spans[j] = [2]int{start, i}
+				}
 			} else {
 				i = r.skip(i, depth+1)
 			}
@@ -413,7 +422,7 @@ func quoteOrBackslash(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (lo * '"')
 	s := x ^ (lo * '\\')
-	return ((q - lo) &^ q | (s - lo) &^ s) & hi
+	return ((q-lo)&^q | (s-lo)&^s) & hi
 }
 
 // skip returns the index after the JSON value at i, or -1 when it is not
