@@ -17,46 +17,46 @@ import (
 // object. Empty strings are stored as NULL (optional columns); CloudTrail
 // does not use "" to mean anything else.
 type CloudTrailRow struct {
-	EventVersion                 string        `parquet:"eventversion,optional"`
+	EventVersion                 string        `parquet:"eventversion,optional,dict"`
 	UserIdentity                 *UserIdentity `parquet:"useridentity,optional"`
 	EventTime                    string        `parquet:"eventtime,optional"`
-	EventSource                  string        `parquet:"eventsource,optional"`
-	EventName                    string        `parquet:"eventname,optional"`
-	AWSRegion                    string        `parquet:"awsregion,optional"`
-	SourceIPAddress              string        `parquet:"sourceipaddress,optional"`
-	UserAgent                    string        `parquet:"useragent,optional"`
-	ErrorCode                    string        `parquet:"errorcode,optional"`
+	EventSource                  string        `parquet:"eventsource,optional,dict"`
+	EventName                    string        `parquet:"eventname,optional,dict"`
+	AWSRegion                    string        `parquet:"awsregion,optional,dict"`
+	SourceIPAddress              string        `parquet:"sourceipaddress,optional,dict"`
+	UserAgent                    string        `parquet:"useragent,optional,dict"`
+	ErrorCode                    string        `parquet:"errorcode,optional,dict"`
 	ErrorMessage                 string        `parquet:"errormessage,optional"`
 	RequestParameters            string        `parquet:"requestparameters,optional"`
 	ResponseElements             string        `parquet:"responseelements,optional"`
 	AdditionalEventData          string        `parquet:"additionaleventdata,optional"`
 	RequestID                    string        `parquet:"requestid,optional"`
 	EventID                      string        `parquet:"eventid,optional"`
-	ReadOnly                     string        `parquet:"readonly,optional"`
+	ReadOnly                     string        `parquet:"readonly,optional,dict"`
 	Resources                    []Resource    `parquet:"resources,optional,list"`
-	EventType                    string        `parquet:"eventtype,optional"`
-	APIVersion                   string        `parquet:"apiversion,optional"`
-	RecipientAccountID           string        `parquet:"recipientaccountid,optional"`
+	EventType                    string        `parquet:"eventtype,optional,dict"`
+	APIVersion                   string        `parquet:"apiversion,optional,dict"`
+	RecipientAccountID           string        `parquet:"recipientaccountid,optional,dict"`
 	ServiceEventDetails          string        `parquet:"serviceeventdetails,optional"`
 	SharedEventID                string        `parquet:"sharedeventid,optional"`
-	VPCEndpointID                string        `parquet:"vpcendpointid,optional"`
-	VPCEndpointAccountID         string        `parquet:"vpcendpointaccountid,optional"`
-	EventCategory                string        `parquet:"eventcategory,optional"`
+	VPCEndpointID                string        `parquet:"vpcendpointid,optional,dict"`
+	VPCEndpointAccountID         string        `parquet:"vpcendpointaccountid,optional,dict"`
+	EventCategory                string        `parquet:"eventcategory,optional,dict"`
 	Addendum                     *Addendum     `parquet:"addendum,optional"`
-	SessionCredentialFromConsole string        `parquet:"sessioncredentialfromconsole,optional"`
+	SessionCredentialFromConsole string        `parquet:"sessioncredentialfromconsole,optional,dict"`
 	EdgeDeviceDetails            string        `parquet:"edgedevicedetails,optional"`
 	TLSDetails                   *TLSDetails   `parquet:"tlsdetails,optional"`
 }
 
 // UserIdentity is the useridentity struct column.
 type UserIdentity struct {
-	Type           string          `parquet:"type,optional"`
-	PrincipalID    string          `parquet:"principalid,optional"`
-	ARN            string          `parquet:"arn,optional"`
-	AccountID      string          `parquet:"accountid,optional"`
-	InvokedBy      string          `parquet:"invokedby,optional"`
+	Type           string          `parquet:"type,optional,dict"`
+	PrincipalID    string          `parquet:"principalid,optional,dict"`
+	ARN            string          `parquet:"arn,optional,dict"`
+	AccountID      string          `parquet:"accountid,optional,dict"`
+	InvokedBy      string          `parquet:"invokedby,optional,dict"`
 	AccessKeyID    string          `parquet:"accesskeyid,optional"`
-	UserName       string          `parquet:"username,optional"`
+	UserName       string          `parquet:"username,optional,dict"`
 	OnBehalfOf     *OnBehalfOf     `parquet:"onbehalfof,optional"`
 	SessionContext *SessionContext `parquet:"sessioncontext,optional"`
 }
@@ -71,23 +71,23 @@ type OnBehalfOf struct {
 type SessionContext struct {
 	Attributes          *SessionAttributes   `parquet:"attributes,optional"`
 	SessionIssuer       *SessionIssuer       `parquet:"sessionissuer,optional"`
-	EC2RoleDelivery     string               `parquet:"ec2roledelivery,optional"`
+	EC2RoleDelivery     string               `parquet:"ec2roledelivery,optional,dict"`
 	WebIDFederationData *WebIDFederationData `parquet:"webidfederationdata,optional"`
 }
 
 // SessionAttributes is sessioncontext.attributes.
 type SessionAttributes struct {
-	MFAAuthenticated string `parquet:"mfaauthenticated,optional"`
+	MFAAuthenticated string `parquet:"mfaauthenticated,optional,dict"`
 	CreationDate     string `parquet:"creationdate,optional"`
 }
 
 // SessionIssuer is sessioncontext.sessionissuer.
 type SessionIssuer struct {
-	Type        string `parquet:"type,optional"`
-	PrincipalID string `parquet:"principalid,optional"`
-	ARN         string `parquet:"arn,optional"`
-	AccountID   string `parquet:"accountid,optional"`
-	UserName    string `parquet:"username,optional"`
+	Type        string `parquet:"type,optional,dict"`
+	PrincipalID string `parquet:"principalid,optional,dict"`
+	ARN         string `parquet:"arn,optional,dict"`
+	AccountID   string `parquet:"accountid,optional,dict"`
+	UserName    string `parquet:"username,optional,dict"`
 }
 
 // WebIDFederationData is sessioncontext.webidfederationdata.
@@ -113,9 +113,9 @@ type Addendum struct {
 
 // TLSDetails is the tlsdetails struct column.
 type TLSDetails struct {
-	TLSVersion               string `parquet:"tlsversion,optional"`
-	CipherSuite              string `parquet:"ciphersuite,optional"`
-	ClientProvidedHostHeader string `parquet:"clientprovidedhostheader,optional"`
+	TLSVersion               string `parquet:"tlsversion,optional,dict"`
+	CipherSuite              string `parquet:"ciphersuite,optional,dict"`
+	ClientProvidedHostHeader string `parquet:"clientprovidedhostheader,optional,dict"`
 }
 
 // Partition is where a record is stored: the Hive partition values.
@@ -278,7 +278,7 @@ const TableActors = "actors"
 type ActorRow struct {
 	EventID         string `parquet:"eventid,optional"`
 	EventTime       string `parquet:"eventtime,optional"`
-	EventName       string `parquet:"eventname,optional"`
+	EventName       string `parquet:"eventname,optional,dict"`
 	PrincipalType   string `parquet:"principal_type,optional"`
 	PrincipalARN    string `parquet:"principal_arn,optional"`
 	AccessKeyID     string `parquet:"accesskeyid,optional"`
