@@ -50,11 +50,14 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 	}
 	pw := NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, name)
 	pw.columnar = true
-	// Min/max bounds of free-text and JSON columns only cost time: no
-	// query prunes row groups or pages on them.
-	for _, c := range []string{"useragent", "errormessage", "requestparameters", "responseelements", "additionaleventdata",
-		"serviceeventdetails", "edgedevicedetails"} {
-		pw.options = append(pw.options, parquet.SkipPageBounds(c))
+	// Min/max bounds prune row groups and pages only on a column whose
+	// values are clustered in the file: eventtime, as records come in time
+	// order. On any other column every row group spans nearly all values,
+	// so their bounds would only cost time (docs/store.md).
+	for _, path := range schema.Columns() {
+		if len(path) != 1 || path[0] != "eventtime" {
+			pw.options = append(pw.options, parquet.SkipPageBounds(path...))
+		}
 	}
 	col := func(path ...string) int { l, _ := schema.Lookup(path...); return l.ColumnIndex }
 	return &CloudTrailWriter{pw: pw, plan: plan, top: newShredder(0), keyAccount: plan.index["recipientAccountId"],
