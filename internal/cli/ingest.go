@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime"
 	"strconv"
 	"strings"
@@ -84,6 +85,9 @@ type ingestResult struct {
 	partial bool             // only events; more results of the input follow
 }
 
+// ingestMemoryLimit is the Go heap ingest aims to stay under.
+const ingestMemoryLimit = 640 << 20
+
 // ingestEventBatch bounds the identity events an input hands on at once, so
 // that a huge delivery file does not hold all of its events.
 const ingestEventBatch = 4096
@@ -91,6 +95,12 @@ const ingestEventBatch = 4096
 func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	if o.workers < 1 {
 		return &usageError{fmt.Errorf("ingest: --workers must be at least 1")}
+	}
+	// A soft memory limit keeps the peak under 1 GB (the target in
+	// docs/PERFORMANCE.md) when the Parquet buffers of many open
+	// partitions and the identity state add up; GOMEMLIMIT overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(ingestMemoryLimit))
 	}
 	st, err := store.Open(o.store)
 	if err != nil {

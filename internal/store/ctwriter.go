@@ -205,7 +205,12 @@ func NewActorWriter(s *Store, run *Run, name string) (*ActorWriter, error) {
 	}
 	pw := NewPartitionWriter[ActorRow](s, run, TableActors, name)
 	pw.columnar = true
-	pw.options = []parquet.WriterOption{parquet.SkipPageBounds("chain")}
+	// Bounds only for eventtime, as in the cloudtrail table.
+	for _, path := range schema.Columns() {
+		if len(path) != 1 || path[0] != "eventtime" {
+			pw.options = append(pw.options, parquet.SkipPageBounds(path...))
+		}
+	}
 	return &ActorWriter{pw: pw}, nil
 }
 

@@ -279,20 +279,20 @@ type ActorRow struct {
 	EventID         string `parquet:"eventid,optional"`
 	EventTime       string `parquet:"eventtime,optional"`
 	EventName       string `parquet:"eventname,optional,dict"`
-	PrincipalType   string `parquet:"principal_type,optional"`
-	PrincipalARN    string `parquet:"principal_arn,optional"`
+	PrincipalType   string `parquet:"principal_type,optional,dict"`
+	PrincipalARN    string `parquet:"principal_arn,optional,dict"`
 	AccessKeyID     string `parquet:"accesskeyid,optional"`
-	Who             string `parquet:"who,optional"`
-	OriginType      string `parquet:"origin_type,optional"`
-	OriginName      string `parquet:"origin_name,optional"`
-	OriginARN       string `parquet:"origin_arn,optional"`
-	OriginAccountID string `parquet:"origin_accountid,optional"`
-	OriginID        string `parquet:"origin_id,optional"`
-	PermissionSet   string `parquet:"permission_set,optional"`
-	Method          string `parquet:"method,optional"`
-	SourceIdentity  string `parquet:"sourceidentity,optional"`
+	Who             string `parquet:"who,optional,dict"`
+	OriginType      string `parquet:"origin_type,optional,dict"`
+	OriginName      string `parquet:"origin_name,optional,dict"`
+	OriginARN       string `parquet:"origin_arn,optional,dict"`
+	OriginAccountID string `parquet:"origin_accountid,optional,dict"`
+	OriginID        string `parquet:"origin_id,optional,dict"`
+	PermissionSet   string `parquet:"permission_set,optional,dict"`
+	Method          string `parquet:"method,optional,dict"`
+	SourceIdentity  string `parquet:"sourceidentity,optional,dict"`
 	ChainLength     int32  `parquet:"chain_length"`
 	// Chain is the JSON array of the credential-issuing events, origin
 	// first, as `trailwatch actors --format json` prints it.
-	Chain string `parquet:"chain,optional"`
+	Chain string `parquet:"chain,optional,dict"`
 }
