@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/valyala/fastjson"
@@ -245,14 +246,13 @@ func (s *shredder) addChildren(plan *node, vals []*fastjson.Value) {
 	s.rows++
 }
 
-// str appends a top-level optional STRING; "" is NULL.
+// str appends a top-level optional STRING; "" is NULL. The value points
+// at v's bytes, not a copy: strings do not change, and the value keeps v
+// alive until the column writer has copied it.
 func (s *shredder) str(col int, v string) {
 	var pv parquet.Value
 	if v != "" {
-		s.room(len(v))
-		start := len(s.arena)
-		s.arena = append(s.arena, v...)
-		pv = parquet.ByteArrayValue(s.arena[start:len(s.arena):len(s.arena)])
+		pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v), len(v)))
 		pv.SetDefinitionLevel(1)
 	}
 	pv.SetColumnIndex(col)
