@@ -3,16 +3,20 @@ package store
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/valyala/fastjson"
+
+	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 )
 
 const rawBefore = `{"eventName":"Before","eventVersion":"1","resources":[{"ARN":"a"}]}`
@@ -217,6 +221,77 @@ func BenchmarkShred(b *testing.B) {
 				sh.add(plan, v)
 			}
 			sh.reset()
+		}
+	})
+}
+
+// decodeAll decodes a delivery file, with the writer's Accept hook when
+// raw is set, and returns what came out: per record its index and whether
+// it was taken from its text, then each error.
+func decodeAll(t testing.TB, w *CloudTrailWriter, doc []byte, raw bool) []string {
+	var out []string
+	dec := cloudtrail.NewDecoder(bytes.NewReader(nil), "f")
+	dec.ResetBytes(doc, "f")
+	if raw {
+		dec.Accept = func(b []byte) int {
+			n, err := w.WriteRaw(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	for range 10000 {
+		rec, err := dec.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			out = append(out, err.Error())
+			var de *cloudtrail.DecodeError
+			if errors.As(err, &de) && de.Fatal {
+				return out
+			}
+			continue
+		}
+		if rec.JSON != nil {
+			if err := w.Write(rec.JSON); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, fmt.Sprintf("record %d at %d: %s", rec.Index, rec.Offset, rec.Raw))
+	}
+	return out
+}
+
+// FuzzDecoderAccept: a delivery file decodes to the same records, with the
+// same text, and the same errors, whether or not the writer takes records
+// from their text.
+func FuzzDecoderAccept(f *testing.F) {
+	f.Add([]byte(`{"Records":[{"eventVersion":"1","eventName":"A"},{"eventName":"B","x":tru},{"eventName":"C", "d":1},{"eventSource":"aws:s3","eventName":"D","eventVersion":"2"}]}`))
+	f.Add([]byte(`{"Records":[{"eventName":"A","eventVersion":"1","u":"a\nb"},{"eventName":"E"}`))
+	f.Add([]byte(`{"Records":[{"eventName":"A","eventVersion":"1"}],"x":1}`))
+	for _, r := range rawRecords(f)[:20] {
+		f.Add(append(append([]byte(`{"Records":[`), r...), "]}"...))
+	}
+	st, err := Open(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		w, err := NewCloudTrailWriter(st, run, "0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		parsed := decodeAll(t, w, doc, false)
+		taken := decodeAll(t, w, doc, true)
+		if !slices.Equal(parsed, taken) {
+			t.Fatalf("%q:\nparsed %q\ntaken  %q", doc, parsed, taken)
 		}
 	})
 }
