@@ -6,21 +6,18 @@
 #   python3 ../shared/tools/gencorpus.py ../shared/tools/templates.jsonl /tmp/c1m 1000000
 #   RUNS=3 bash bench/ingest.sh /tmp/c1m
 #
-# Two builds of trailwatch are timed: the default one (pure-Go gunzip,
-# klauspost/compress) and, when libdeflate's header and static library are
-# installed (apt-get install libdeflate-dev), `-tags libdeflate`, which
-# gunzips with libdeflate. Needs hyperfine and GNU time (/usr/bin/time).
+# Two builds of trailwatch are timed: the default one (gunzip with the
+# vendored libdeflate, through cgo) and `-tags nolibdeflate` (pure-Go gunzip
+# with klauspost/compress, as in the CGO_ENABLED=0 Lambda build). Needs
+# hyperfine and GNU time (/usr/bin/time).
 set -euo pipefail
 corpus=${1:?usage: bench/ingest.sh CORPUS_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/out}
 mkdir -p "$out"
 go build -o "$out/trailwatch" "$here/../cmd/trailwatch"
-builds=(trailwatch)
-if [ -f /usr/include/libdeflate.h ]; then
-  go build -tags libdeflate -o "$out/trailwatch-libdeflate" "$here/../cmd/trailwatch"
-  builds+=(trailwatch-libdeflate)
-fi
+go build -tags nolibdeflate -o "$out/trailwatch-nolibdeflate" "$here/../cmd/trailwatch"
+builds=(trailwatch trailwatch-nolibdeflate)
 (cd "$here/duckdb" && go build -o "$out/duckdb-query" .)
 store="$out/store"
 load="COPY (SELECT unnest(Records, recursive := true) FROM read_json('$corpus/**/*.json.gz', format='auto', maximum_object_size=1073741824)) TO '$out/duckdb-load.parquet' (FORMAT parquet)"

@@ -1,4 +1,4 @@
-//go:build !(cgo && libdeflate)
+//go:build !cgo || nolibdeflate
 
 package cloudtrail
 
@@ -10,7 +10,7 @@ import (
 )
 
 // inflater gunzips whole in-memory files with klauspost/compress (builds
-// without the libdeflate tag).
+// without cgo or with the nolibdeflate tag).
 type inflater struct {
 	zr *gzip.Reader
 	br bytes.Reader

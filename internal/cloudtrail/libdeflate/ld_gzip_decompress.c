@@ -1,0 +1,4 @@
+//go:build cgo && !nolibdeflate
+
+// One translation unit of the vendored libdeflate (src/, see doc.go).
+#include "src/lib/gzip_decompress.c"
