@@ -1,0 +1,128 @@
+package identity
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/trailwatch/trailwatch/internal/cloudtrail"
+)
+
+// benchDirs hold the records the benchmarks run over, in lexical order.
+var benchDirs = []string{"../../testdata/sample-trail", "../../testdata/stratus-red-team", "../../testdata/identity/chains"}
+
+// benchRecords returns the text of every record under benchDirs.
+func benchRecords(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	var rd cloudtrail.Reader
+	for _, dir := range benchDirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") || strings.HasSuffix(p, ".py") || strings.Contains(p, "LICENSE") {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			dec, err := rd.Decoder(bytes.NewReader(b), p)
+			if err != nil {
+				return err
+			}
+			for {
+				rec, err := dec.Next()
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				out = append(out, append([]byte(nil), rec.Raw...))
+			}
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no records")
+	}
+	return out
+}
+
+func benchValues(tb testing.TB) []*fastjson.Value {
+	recs := benchRecords(tb)
+	vs := make([]*fastjson.Value, len(recs))
+	for i, r := range recs {
+		v, err := fastjson.ParseBytes(r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		vs[i] = v
+	}
+	return vs
+}
+
+// BenchmarkParseEvent: one op is one record.
+func BenchmarkParseEvent(b *testing.B) {
+	vs := benchValues(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = ParseEvent(vs[i%len(vs)])
+	}
+}
+
+// BenchmarkMemberParse: one op is one record, read from its member texts
+// as ingest does.
+func BenchmarkMemberParse(b *testing.B) {
+	vs := benchValues(b)
+	members := make([]map[string][]byte, len(vs))
+	for i, v := range vs {
+		m := map[string][]byte{}
+		v.GetObject().Visit(func(k []byte, x *fastjson.Value) { m[string(k)] = x.MarshalTo(nil) })
+		members[i] = m
+	}
+	var mp MemberParser
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m := members[i%len(members)]
+		if _, ok := mp.Parse(func(k string) []byte { return m[k] }); !ok {
+			b.Fatal("not parsed")
+		}
+	}
+}
+
+// BenchmarkWindowPush: one op is one record pushed through a Window with
+// the default config (a fresh one per pass over the records).
+func BenchmarkWindowPush(b *testing.B) {
+	vs := benchValues(b)
+	events := make([]Event, len(vs))
+	for i, v := range vs {
+		events[i] = ParseEvent(v)
+	}
+	n := 0
+	emit := func(ev *Event, a Actor) { n++ }
+	b.ReportAllocs()
+	b.ResetTimer()
+	var w *Window
+	for i := 0; i < b.N; i++ {
+		j := i % len(events)
+		if j == 0 {
+			if w != nil {
+				w.Flush(emit)
+			}
+			w = NewWindow(NewResolver(DefaultConfig()))
+		}
+		w.Push(events[j], emit)
+	}
+	w.Flush(emit)
+}
