@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -102,27 +103,45 @@ func BenchmarkMemberParse(b *testing.B) {
 }
 
 // BenchmarkWindowPush: one op is one record pushed through a Window with
-// the default config (a fresh one per pass over the records).
+// the default config. The records are pushed again and again, later each
+// round by more than their time span, as one long stream.
 func BenchmarkWindowPush(b *testing.B) {
 	vs := benchValues(b)
 	events := make([]Event, len(vs))
+	var first, last time.Time
 	for i, v := range vs {
 		events[i] = ParseEvent(v)
+		if t := events[i].Time; !t.IsZero() {
+			if first.IsZero() || t.Before(first) {
+				first = t
+			}
+			if t.After(last) {
+				last = t
+			}
+		}
 	}
+	span := last.Sub(first) + 24*time.Hour
 	n := 0
 	emit := func(ev *Event, a Actor) { n++ }
+	w := NewWindow(NewResolver(DefaultConfig()))
 	b.ReportAllocs()
 	b.ResetTimer()
-	var w *Window
 	for i := 0; i < b.N; i++ {
-		j := i % len(events)
-		if j == 0 {
-			if w != nil {
-				w.Flush(emit)
+		ev := events[i%len(events)]
+		if shift := time.Duration(i/len(events)) * span; shift != 0 {
+			if !ev.Time.IsZero() {
+				ev.Time = ev.Time.Add(shift)
 			}
-			w = NewWindow(NewResolver(DefaultConfig()))
+			if ev.Issue != nil {
+				iss := *ev.Issue
+				iss.Expiration = iss.Expiration.Add(shift)
+				ev.Issue = &iss
+			}
 		}
-		w.Push(events[j], emit)
+		w.Push(ev, emit)
 	}
 	w.Flush(emit)
+	if n != b.N {
+		b.Fatalf("%d of %d released", n, b.N)
+	}
 }

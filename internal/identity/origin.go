@@ -1,7 +1,7 @@
 package identity
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -32,10 +32,10 @@ func rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
 			}
 			if ps, ok := ssoIssuance(iss); ok {
 				o.Type, o.PermissionSet = TypeIdentityCenterUser, ps
-				return o, fmt.Sprintf("AssumeRoleWithSAML into IAM Identity Center role %s: the SAML subject %q is the Identity Center user", iss.RoleName, o.Name), true
+				return o, "AssumeRoleWithSAML into IAM Identity Center role " + iss.RoleName + ": the SAML subject " + strconv.Quote(o.Name) + " is the Identity Center user", true
 			}
 		}
-		return o, fmt.Sprintf("userIdentity.type SAMLUser: the SAML subject %q is the origin", o.Name), true
+		return o, "userIdentity.type SAMLUser: the SAML subject " + strconv.Quote(o.Name) + " is the origin", true
 	case TypeWebIdentityUser:
 		o := Origin{Type: TypeWebIdentityUser, Name: p.UserName, ID: p.PrincipalID, Provider: p.IdentityProvider}
 		if iss != nil && o.Name == "" {
@@ -44,12 +44,12 @@ func rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
 		if iss != nil && o.Provider == "" {
 			o.Provider = iss.Provider
 		}
-		return o, fmt.Sprintf("userIdentity.type WebIdentityUser: the token's subject %q is the origin", o.Name), true
+		return o, "userIdentity.type WebIdentityUser: the token's subject " + strconv.Quote(o.Name) + " is the origin", true
 	case TypeIdentityCenterUser:
 		return identityCenterOrigin(p), "userIdentity.onBehalfOf: the IAM Identity Center user is the origin", true
 	case TypeAWSService:
 		return Origin{Type: TypeAWSService, Name: p.InvokedBy, AccountID: p.AccountID},
-			fmt.Sprintf("userIdentity.invokedBy %s: an AWS service acted on its own", p.InvokedBy), true
+			"userIdentity.invokedBy " + p.InvokedBy + ": an AWS service acted on its own", true
 	case TypeDirectory:
 		name := p.UserName
 		if name == "" {
@@ -107,22 +107,22 @@ func fallback(p *Principal, si string) (Origin, Method, string) {
 			MethodDirect, "sessionContext.sessionIssuer of a federated user names who called GetFederationToken"
 	case p.PermissionSet != "" && p.SessionName != "":
 		return Origin{Type: TypeIdentityCenterUser, Name: p.SessionName, AccountID: p.AccountID, PermissionSet: p.PermissionSet},
-			MethodIdentityCenter, fmt.Sprintf("role %s is IAM Identity Center's for permission set %s; Identity Center sets the session name to the user's name %q", p.RoleName, p.PermissionSet, p.SessionName)
+			MethodIdentityCenter, "role " + p.RoleName + " is IAM Identity Center's for permission set " + p.PermissionSet + "; Identity Center sets the session name to the user's name " + strconv.Quote(p.SessionName)
 	case si != "":
 		return Origin{Type: "SourceIdentity", Name: si},
-			MethodSourceIdentity, fmt.Sprintf("sessionContext.sourceIdentity %q, set when the role was first assumed and kept through role chains", si)
+			MethodSourceIdentity, "sessionContext.sourceIdentity " + strconv.Quote(si) + ", set when the role was first assumed and kept through role chains"
 	case p.EC2RoleDelivery != "":
 		return Origin{Type: TypeAWSService, Name: "ec2.amazonaws.com", ID: p.SessionName, AccountID: p.AccountID},
-			MethodSessionName, fmt.Sprintf("sessionContext.ec2RoleDelivery %s: instance profile credentials delivered by EC2 to %s (the session name)", p.EC2RoleDelivery, p.SessionName)
+			MethodSessionName, "sessionContext.ec2RoleDelivery " + p.EC2RoleDelivery + ": instance profile credentials delivered by EC2 to " + p.SessionName + " (the session name)"
 	case p.WebIdentityProvider != "":
 		return Origin{Type: TypeWebIdentityUser, Name: p.SessionName, Provider: p.WebIdentityProvider, AccountID: p.AccountID},
-			MethodSessionName, fmt.Sprintf("sessionContext.webIdFederationData: web identity from %s; only the session name %q names the user", p.WebIdentityProvider, p.SessionName)
+			MethodSessionName, "sessionContext.webIdFederationData: web identity from " + p.WebIdentityProvider + "; only the session name " + strconv.Quote(p.SessionName) + " names the user"
 	case (p.Type == TypeAssumedRole || p.Type == TypeRole) && p.SessionName != "" && !generatedSessionName(p.SessionName):
 		return Origin{Type: p.Type, ARN: p.ARN, Name: p.SessionName, AccountID: p.AccountID},
-			MethodSessionName, fmt.Sprintf("only the role session name %q, chosen by whoever assumed the role, names the origin", p.SessionName)
+			MethodSessionName, "only the role session name " + strconv.Quote(p.SessionName) + ", chosen by whoever assumed the role, names the origin"
 	case p.Type == TypeAWSAccount:
 		return Origin{Type: TypeAWSAccount, AccountID: p.AccountID, ID: p.PrincipalID},
-			MethodUnresolved, fmt.Sprintf("userIdentity.type AWSAccount: a principal (%s) of account %s; that account's own copy of the event is not in the input", p.PrincipalID, p.AccountID)
+			MethodUnresolved, "userIdentity.type AWSAccount: a principal (" + p.PrincipalID + ") of account " + p.AccountID + "; that account's own copy of the event is not in the input"
 	}
 	name := p.SessionName
 	if name == "" {
@@ -133,7 +133,7 @@ func fallback(p *Principal, si string) (Origin, Method, string) {
 		name = hiddenName
 		why = "userName is " + hiddenName + ": CloudTrail hides the name of a failed sign-in"
 	} else if p.SessionName != "" {
-		why = fmt.Sprintf("the session name %q is generated by an SDK or service, not a person's name", p.SessionName)
+		why = "the session name " + strconv.Quote(p.SessionName) + " is generated by an SDK or service, not a person's name"
 	}
 	return Origin{Type: p.Type, ARN: p.ARN, Name: name, AccountID: p.AccountID, ID: p.PrincipalID}, MethodUnresolved, why
 }

@@ -2,7 +2,7 @@ package identity
 
 import (
 	"container/heap"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
@@ -226,24 +226,28 @@ func (r *Resolver) Resolve(ev *Event) Actor {
 	a := Actor{EventID: ev.ID, EventTime: ev.TimeText, EventName: ev.Name, Principal: ev.Principal.ref(), Chain: []Link{}}
 	p, iss, t, self := &ev.Principal, ev.Issue, ev.Time, ev.ID
 	si := p.SourceIdentity
-	var links []Link // nearest first while walking
-	var seen []string
+	// Built on the stack, copied out once: most events have one or two
+	// entries and no chain.
+	var evBuf [4]string
+	var linkBuf [2]*credential
+	var seenBuf [2]string
+	evidence, links, seen := evBuf[:0], linkBuf[:0], seenBuf[:0] // links nearest first while walking
 
 	// The role account's copy of a cross-account AssumeRole: its twin in
 	// the caller's account names the caller.
 	twin := false
 	if p.Type == TypeAWSAccount && iss != nil {
 		if c := r.creds[iss.AccessKeyID]; c != nil && c.caller.Type != TypeAWSAccount {
-			a.Evidence = append(a.Evidence, fmt.Sprintf("the caller account's copy of this call (event %s in account %s) issued the same accessKeyId %s and names the caller", c.link.EventID, c.link.AccountID, iss.AccessKeyID))
+			evidence = append(evidence, "the caller account's copy of this call (event "+c.link.EventID+" in account "+c.link.AccountID+") issued the same accessKeyId "+iss.AccessKeyID+" and names the caller")
 			p, t, self, twin = &c.caller, c.issued, c.link.EventID, true
 		}
 	}
 	for {
 		c, why := r.follow(p, t, self, seen)
 		if c != nil && len(links) < maxHops {
-			links = append(links, c.link)
+			links = append(links, c)
 			seen = append(seen, c.link.AccessKeyID)
-			a.Evidence = append(a.Evidence, fmt.Sprintf("accessKeyId %s was issued by %s %s at %s", c.link.AccessKeyID, c.link.EventName, c.link.EventID, c.link.EventTime))
+			evidence = append(evidence, "accessKeyId "+c.link.AccessKeyID+" was issued by "+c.link.EventName+" "+c.link.EventID+" at "+c.link.EventTime)
 			if si == "" {
 				si = c.issue.SourceIdentity
 			}
@@ -255,11 +259,11 @@ func (r *Resolver) Resolve(ev *Event) Actor {
 			if len(links) > 0 || twin {
 				a.Method = MethodKeyChain
 			}
-			a.Evidence = append(a.Evidence, because)
+			evidence = append(evidence, because)
 			break
 		}
-		if why != "" {
-			a.Evidence = append(a.Evidence, why)
+		if s := why.String(); s != "" {
+			evidence = append(evidence, s)
 		}
 		if si == "" {
 			si = p.SourceIdentity
@@ -269,50 +273,84 @@ func (r *Resolver) Resolve(ev *Event) Actor {
 			// identity; a caller whose own session had one must pass it on,
 			// so it names the caller too.
 			si = ev.RequestedSourceIdentity
-			a.Evidence = append(a.Evidence, fmt.Sprintf("requestParameters.sourceIdentity %q: set by the caller when assuming the role", si))
+			evidence = append(evidence, "requestParameters.sourceIdentity "+strconv.Quote(si)+": set by the caller when assuming the role")
 		}
 		o, m, because := fallback(p, si)
 		a.Origin, a.Method = o, m
-		a.Evidence = append(a.Evidence, because)
+		evidence = append(evidence, because)
 		break
 	}
-	for i := len(links) - 1; i >= 0; i-- {
-		a.Chain = append(a.Chain, links[i])
+	if len(links) > 0 {
+		a.Chain = make([]Link, len(links))
+		for i, c := range links {
+			a.Chain[len(links)-1-i] = c.link
+		}
 	}
+	a.Evidence = append([]string(nil), evidence...)
 	a.SourceIdentity = si
 	return a
 }
 
+// notFollowed says why follow did not follow a key; its text is made only
+// when the evidence needs it.
+type notFollowed struct {
+	why int // one of the constants below; 0 when there is nothing to say
+	key string
+	c   *credential
+}
+
+const (
+	_ = iota
+	unknownKey
+	keyLoops
+	issuedAfter
+	expiredBefore
+)
+
+func (n notFollowed) String() string {
+	switch n.why {
+	case unknownKey:
+		return "accessKeyId " + n.key + ": no event that issued it is known (not in the input, outside the reorder window, or forgotten after expiring)"
+	case keyLoops:
+		return "accessKeyId " + n.key + ": the chain loops back to it"
+	case issuedAfter:
+		return "accessKeyId " + n.key + " was issued by " + n.c.link.EventID + " at " + n.c.link.EventTime + ", after this use"
+	case expiredBefore:
+		return "accessKeyId " + n.key + " issued by " + n.c.link.EventID + " expired at " + n.c.link.Expiration + ", before this use"
+	}
+	return ""
+}
+
 // follow returns the credential behind p's access key when it was issued
-// in the input and is valid at t; otherwise why not ("" when p has no key
-// worth explaining). self is the event p made, which cannot have issued
-// the key it used.
-func (r *Resolver) follow(p *Principal, t time.Time, self string, seen []string) (*credential, string) {
+// in the input and is valid at t; otherwise why not (nothing when p has no
+// key worth explaining). self is the event p made, which cannot have
+// issued the key it used.
+func (r *Resolver) follow(p *Principal, t time.Time, self string, seen []string) (*credential, notFollowed) {
 	key := p.AccessKeyID
 	if key == "" {
-		return nil, ""
+		return nil, notFollowed{}
 	}
 	c := r.creds[key]
 	if c == nil {
-		return nil, fmt.Sprintf("accessKeyId %s: no event that issued it is known (not in the input, outside the reorder window, or forgotten after expiring)", key)
+		return nil, notFollowed{why: unknownKey, key: key}
 	}
 	if c.link.EventID == self && self != "" {
-		return nil, ""
+		return nil, notFollowed{}
 	}
 	for _, k := range seen {
 		if k == key {
-			return nil, fmt.Sprintf("accessKeyId %s: the chain loops back to it", key)
+			return nil, notFollowed{why: keyLoops, key: key}
 		}
 	}
 	if !t.IsZero() {
 		if !c.issued.IsZero() && t.Before(c.issued.Add(-clockSkew)) {
-			return nil, fmt.Sprintf("accessKeyId %s was issued by %s at %s, after this use", key, c.link.EventID, c.link.EventTime)
+			return nil, notFollowed{why: issuedAfter, key: key, c: c}
 		}
 		if !c.expires.IsZero() && t.After(c.expires.Add(clockSkew)) {
-			return nil, fmt.Sprintf("accessKeyId %s issued by %s expired at %s, before this use", key, c.link.EventID, c.link.Expiration)
+			return nil, notFollowed{why: expiredBefore, key: key, c: c}
 		}
 	}
-	return c, ""
+	return c, notFollowed{}
 }
 
 // expiryHeap orders credentials by expiry, soonest first.

@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"container/heap"
 	"time"
 )
 
@@ -25,8 +24,12 @@ import (
 // after newer ones were already released (counted in Stats.Late), which are
 // released at once.
 type Window struct {
-	r        *Resolver
-	held     heldHeap
+	r *Resolver
+	// Held events live in slots, reused once released, so that holding
+	// one allocates nothing; held is a heap of slot indices.
+	slots    []heldEvent
+	free     []int32
+	held     []heldRef
 	seq      uint64
 	newest   time.Time
 	released time.Time
@@ -35,7 +38,25 @@ type Window struct {
 type heldEvent struct {
 	ev  Event
 	key time.Time // event time, or the newest seen when it has none
-	seq uint64    // arrival order breaks ties
+}
+
+// heldRef is a held event's place in the heap: its key, as seconds and
+// nanoseconds (which order exactly as time.Time.Before), then arrival.
+type heldRef struct {
+	sec  int64
+	nsec int32
+	slot int32
+	seq  uint64 // arrival order breaks ties
+}
+
+func (a heldRef) less(b heldRef) bool {
+	if a.sec != b.sec {
+		return a.sec < b.sec
+	}
+	if a.nsec != b.nsec {
+		return a.nsec < b.nsec
+	}
+	return a.seq < b.seq
 }
 
 // NewWindow returns a Window resolving with r and bounded by r's Config.
@@ -52,7 +73,8 @@ func (w *Window) Resolver() *Resolver { return w.r }
 func (w *Window) Len() int { return len(w.held) }
 
 // Push takes ev, records the credentials it issues, and calls emit for each
-// event the window releases, with its Actor.
+// event the window releases, with its Actor. The *Event emit gets is valid
+// only during the call: its memory is reused for a later event.
 func (w *Window) Push(ev Event, emit func(*Event, Actor)) {
 	w.r.Observe(&ev)
 	key := ev.Time
@@ -66,11 +88,20 @@ func (w *Window) Push(ev Event, emit func(*Event, Actor)) {
 		w.newest = ev.Time
 	}
 	w.seq++
-	heap.Push(&w.held, &heldEvent{ev: ev, key: key, seq: w.seq})
+	var slot int32
+	if n := len(w.free); n > 0 {
+		slot = w.free[n-1]
+		w.free = w.free[:n-1]
+		w.slots[slot] = heldEvent{ev: ev, key: key}
+	} else {
+		slot = int32(len(w.slots))
+		w.slots = append(w.slots, heldEvent{ev: ev, key: key})
+	}
+	w.push(heldRef{sec: key.Unix(), nsec: int32(key.Nanosecond()), slot: slot, seq: w.seq})
 	horizon := w.newest.Add(-w.r.cfg.Window)
 	for len(w.held) > 0 {
 		over := len(w.held) > w.r.cfg.WindowEvents
-		if !over && !w.held[0].key.Before(horizon) {
+		if !over && !w.slots[w.held[0].slot].key.Before(horizon) {
 			break
 		}
 		if over {
@@ -84,8 +115,10 @@ func (w *Window) Push(ev Event, emit func(*Event, Actor)) {
 	// Only now forget expired credentials: the events just released may
 	// have used them; the ones still held and still to come are newer.
 	oldest := horizon
-	if len(w.held) > 0 && w.held[0].key.Before(oldest) {
-		oldest = w.held[0].key
+	if len(w.held) > 0 {
+		if k := w.slots[w.held[0].slot].key; k.Before(oldest) {
+			oldest = k
+		}
 	}
 	w.r.prune(oldest)
 }
@@ -98,29 +131,54 @@ func (w *Window) Flush(emit func(*Event, Actor)) {
 }
 
 func (w *Window) release(emit func(*Event, Actor)) {
-	h := heap.Pop(&w.held).(*heldEvent)
+	slot := w.pop().slot
+	h := &w.slots[slot]
 	if h.key.After(w.released) {
 		w.released = h.key
 	}
 	emit(&h.ev, w.r.Resolve(&h.ev))
+	// Cleared so that the slot keeps no strings alive while free. A
+	// re-entrant Push may have moved the slots: index again.
+	w.slots[slot] = heldEvent{}
+	w.free = append(w.free, slot)
 }
 
-// heldHeap orders held events by event time, then arrival.
-type heldHeap []*heldEvent
-
-func (h heldHeap) Len() int { return len(h) }
-func (h heldHeap) Less(i, j int) bool {
-	if !h[i].key.Equal(h[j].key) {
-		return h[i].key.Before(h[j].key)
+// push and pop keep held a min-heap ordered by heldRef.less.
+func (w *Window) push(x heldRef) {
+	h := append(w.held, x)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].less(h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
 	}
-	return h[i].seq < h[j].seq
+	w.held = h
 }
-func (h heldHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *heldHeap) Push(x any)   { *h = append(*h, x.(*heldEvent)) }
-func (h *heldHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return e
+
+func (w *Window) pop() heldRef {
+	h := w.held
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].less(h[l]) {
+			m = r
+		}
+		if !h[m].less(h[i]) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	w.held = h
+	return top
 }
