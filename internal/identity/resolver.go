@@ -2,7 +2,6 @@ package identity
 
 import (
 	"container/heap"
-	"strconv"
 	"time"
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
@@ -273,7 +272,7 @@ func (r *Resolver) Resolve(ev *Event) Actor {
 			// identity; a caller whose own session had one must pass it on,
 			// so it names the caller too.
 			si = ev.RequestedSourceIdentity
-			evidence = append(evidence, "requestParameters.sourceIdentity "+strconv.Quote(si)+": set by the caller when assuming the role")
+			evidence = append(evidence, quoted("requestParameters.sourceIdentity ", si, ": set by the caller when assuming the role"))
 		}
 		o, m, because := fallback(p, si)
 		a.Origin, a.Method = o, m
