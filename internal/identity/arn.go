@@ -15,11 +15,17 @@ func parseARN(s string) (arnParts, bool) {
 	if !ok {
 		return arnParts{}, false
 	}
-	f := strings.SplitN(rest, ":", 5)
-	if len(f) != 5 {
+	// strings.SplitN(rest, ":", 5) without its slice.
+	var a arnParts
+	var ok1, ok2, ok3, ok4 bool
+	a.Partition, rest, ok1 = strings.Cut(rest, ":")
+	a.Service, rest, ok2 = strings.Cut(rest, ":")
+	a.Region, rest, ok3 = strings.Cut(rest, ":")
+	a.Account, a.Resource, ok4 = strings.Cut(rest, ":")
+	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return arnParts{}, false
 	}
-	return arnParts{Partition: f[0], Service: f[1], Region: f[2], Account: f[3], Resource: f[4]}, true
+	return a, true
 }
 
 // assumedRoleParts returns the role and session name of an STS assumed-role

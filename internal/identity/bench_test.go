@@ -81,6 +81,17 @@ func BenchmarkParseEvent(b *testing.B) {
 	}
 }
 
+// BenchmarkParser: ParseEvent through one Parser.
+func BenchmarkParser(b *testing.B) {
+	vs := benchValues(b)
+	var p Parser
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = p.Parse(vs[i%len(vs)])
+	}
+}
+
 // BenchmarkMemberParse: one op is one record, read from its member texts
 // as ingest does.
 func BenchmarkMemberParse(b *testing.B) {

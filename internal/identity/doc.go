@@ -14,7 +14,9 @@
 // event's own fields and, for AssumeRole, AssumeRoleWithSAML,
 // AssumeRoleWithWebIdentity, GetSessionToken, GetFederationToken and any
 // other call whose response names credentials, the Issuance: the access key
-// handed out, its expiry, session tags and transitive tag keys.
+// handed out, its expiry, session tags and transitive tag keys. A Parser
+// does the same for a stream of records, sharing repeated strings between
+// events.
 //
 // # Resolution
 //

@@ -33,30 +33,82 @@ type Event struct {
 
 // ParseEvent reads the parts of a parsed CloudTrail record that identity
 // needs. It never fails; what is missing stays empty.
-func ParseEvent(v *fastjson.Value) Event {
-	ev := Event{
-		ID:        text(v, "eventID"),
-		Name:      text(v, "eventName"),
-		Source:    text(v, "eventSource"),
-		Region:    text(v, "awsRegion"),
-		AccountID: text(v, "recipientAccountId"),
-		ErrorCode: text(v, "errorCode"),
-		TimeText:  text(v, "eventTime"),
+func ParseEvent(v *fastjson.Value) Event { return parseEvent(v, nil) }
 
-		RequestedSourceIdentity: text(v, "requestParameters", "sourceIdentity"),
+// FromRecord is ParseEvent of a decoded record.
+func FromRecord(rec *cloudtrail.Record) Event { return ParseEvent(rec.JSON) }
+
+// Parser is ParseEvent for a stream of records: it reuses the strings of
+// values it has read before (accounts, ARNs, names, access keys, event
+// names), so that events share them instead of each allocating its own.
+// Its results equal ParseEvent's. The zero value is ready; one goroutine
+// uses a Parser.
+type Parser struct {
+	strs map[string]string
+}
+
+// Parse is ParseEvent(v).
+func (p *Parser) Parse(v *fastjson.Value) Event { return parseEvent(v, p) }
+
+// maxInterned bounds the strings a Parser keeps: past it they are
+// forgotten, so that a stream of distinct values cannot grow it.
+// maxInternedLen leaves out long values, rarely repeated.
+const (
+	maxInterned    = 1 << 14
+	maxInternedLen = 256
+)
+
+// str is string(b), the one seen before when there is one. A nil p
+// allocates every time.
+func (p *Parser) str(b []byte) string {
+	if p == nil || len(b) == 0 || len(b) > maxInternedLen {
+		return string(b)
 	}
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	if p.strs == nil {
+		p.strs = make(map[string]string)
+	} else if len(p.strs) >= maxInterned {
+		clear(p.strs)
+	}
+	s := string(b)
+	p.strs[s] = s
+	return s
+}
+
+// text is the package's text of v (see text), through p's strings.
+func (p *Parser) text(v *fastjson.Value) string {
+	if v != nil && v.Type() == fastjson.TypeString {
+		b, _ := v.StringBytes()
+		return p.str(b)
+	}
+	return text(v)
+}
+
+// parseEvent is ParseEvent with strings from ps (nil: none). Like
+// Normalize it looks each member up in the order ParseEvent always has:
+// fastjson unescapes an object's keys at its first missed lookup, which
+// can change what later lookups of a key find when the keys have escapes.
+func parseEvent(v *fastjson.Value, ps *Parser) Event {
+	var ev Event
+	ev.ID = text(get(v, "eventID")) // unique: not worth remembering
+	ev.Name = ps.text(get(v, "eventName"))
+	ev.Source = ps.text(get(v, "eventSource"))
+	ev.Region = ps.text(get(v, "awsRegion"))
+	ev.AccountID = ps.text(get(v, "recipientAccountId"))
+	ev.ErrorCode = ps.text(get(v, "errorCode"))
+	ev.TimeText = text(get(v, "eventTime"))
+	ev.RequestedSourceIdentity = ps.text(get(get(v, "requestParameters"), "sourceIdentity"))
 	if ev.TimeText == "" {
 		ev.TimeText = text(v, "@timestamp") // Logstash re-shipped records
 	}
 	if t, ok := parseTime(ev.TimeText); ok {
 		ev.Time = t
 	}
-	ev.Principal = Normalize(v)
+	ev.Principal = normalize(v, ps)
 	if ev.ErrorCode == "" {
 		ev.Issue = parseIssuance(v, ev.Name, ev.Time)
 	}
 	return ev
 }
-
-// FromRecord is ParseEvent of a decoded record.
-func FromRecord(rec *cloudtrail.Record) Event { return ParseEvent(rec.JSON) }

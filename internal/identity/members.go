@@ -10,10 +10,12 @@ import (
 // instead of a parse of the whole record: it parses only the members
 // identity reads, and requestParameters and responseElements only when
 // they can hold what it reads there (credentials, a source identity),
-// which is rare. The result is ParseEvent's. One goroutine uses it.
+// which is rare. The result is ParseEvent's; its strings come from a
+// Parser. One goroutine uses it.
 type MemberParser struct {
 	buf []byte
 	p   fastjson.Parser
+	ps  Parser
 }
 
 // memberKeys are the top-level members ParseEvent reads (but @timestamp,
@@ -62,5 +64,5 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 	if err != nil {
 		return Event{}, false
 	}
-	return ParseEvent(v), true
+	return mp.ps.Parse(v), true
 }

@@ -88,47 +88,56 @@ type Principal struct {
 
 // Normalize reads the userIdentity of event ev (a parsed CloudTrail record).
 // It never fails: missing or mistyped fields stay empty.
-func Normalize(ev *fastjson.Value) Principal {
-	ui := ev.Get("userIdentity")
-	s := func(keys ...string) string { return text(ui, keys...) }
-	p := Principal{
-		Type:              s("type"),
-		ARN:               s("arn"),
-		AccountID:         s("accountId"),
-		PrincipalID:       s("principalId"),
-		UserName:          s("userName"),
-		AccessKeyID:       s("accessKeyId"),
-		InvokedBy:         s("invokedBy"),
-		DelegateAccountID: s("invokedByDelegate", "accountId"),
+func Normalize(ev *fastjson.Value) Principal { return normalize(ev, nil) }
 
-		IssuerType:        s("sessionContext", "sessionIssuer", "type"),
-		IssuerARN:         s("sessionContext", "sessionIssuer", "arn"),
-		IssuerName:        s("sessionContext", "sessionIssuer", "userName"),
-		IssuerAccountID:   s("sessionContext", "sessionIssuer", "accountId"),
-		IssuerPrincipalID: s("sessionContext", "sessionIssuer", "principalId"),
+// normalize is Normalize with strings from ps. Each object is looked up
+// once per member, in the order of the member reads before this was
+// written, looking up again where another missed lookup came between
+// (see parseEvent).
+func normalize(ev *fastjson.Value, ps *Parser) Principal {
+	ui := get(ev, "userIdentity")
+	var p Principal
+	p.Type = ps.text(get(ui, "type"))
+	p.ARN = ps.text(get(ui, "arn"))
+	p.AccountID = ps.text(get(ui, "accountId"))
+	p.PrincipalID = ps.text(get(ui, "principalId"))
+	p.UserName = ps.text(get(ui, "userName"))
+	p.AccessKeyID = ps.text(get(ui, "accessKeyId"))
+	p.InvokedBy = ps.text(get(ui, "invokedBy"))
+	p.DelegateAccountID = ps.text(get(get(ui, "invokedByDelegate"), "accountId"))
 
-		SourceIdentity:      s("sessionContext", "sourceIdentity"),
-		SignInSessionARN:    s("sessionContext", "signInSessionArn"),
-		EC2RoleDelivery:     s("sessionContext", "ec2RoleDelivery"),
-		AssumedRoot:         s("sessionContext", "assumedRoot") == "true",
-		MFA:                 s("sessionContext", "attributes", "mfaAuthenticated") == "true",
-		WebIdentityProvider: s("sessionContext", "webIdFederationData", "federatedProvider"),
-		IdentityProvider:    s("identityProvider"),
+	sc := get(ui, "sessionContext")
+	si := get(sc, "sessionIssuer")
+	p.IssuerType = ps.text(get(si, "type"))
+	p.IssuerARN = ps.text(get(si, "arn"))
+	p.IssuerName = ps.text(get(si, "userName"))
+	p.IssuerAccountID = ps.text(get(si, "accountId"))
+	p.IssuerPrincipalID = ps.text(get(si, "principalId"))
 
-		IdentityCenterUserID: s("onBehalfOf", "userId"),
-		IdentityStoreARN:     s("onBehalfOf", "identityStoreArn"),
-		CredentialID:         s("credentialId"),
-	}
+	p.SourceIdentity = ps.text(get(sc, "sourceIdentity"))
+	p.SignInSessionARN = ps.text(get(sc, "signInSessionArn"))
+	p.EC2RoleDelivery = ps.text(get(sc, "ec2RoleDelivery"))
+	p.AssumedRoot = textIs(get(sc, "assumedRoot"), "true")
+	p.MFA = textIs(get(get(sc, "attributes"), "mfaAuthenticated"), "true")
+	p.WebIdentityProvider = ps.text(get(get(sc, "webIdFederationData"), "federatedProvider"))
+	p.IdentityProvider = ps.text(get(ui, "identityProvider"))
+
+	obo := get(ui, "onBehalfOf")
+	p.IdentityCenterUserID = ps.text(get(obo, "userId"))
+	p.IdentityStoreARN = ps.text(get(obo, "identityStoreArn"))
+	p.CredentialID = ps.text(get(ui, "credentialId"))
+
 	if p.Type == "" && p.InvokedBy != "" {
 		p.Type = TypeAWSService // AWS service events carry only invokedBy
 	}
 	if p.UserName == hiddenName {
 		p.UserName, p.NameHidden = "", true
 	}
-	if t, ok := parseTime(s("sessionContext", "attributes", "creationDate")); ok {
+	sc = get(ui, "sessionContext")
+	if t, ok := parseTimeValueText(get(get(sc, "attributes"), "creationDate")); ok {
 		p.SessionCreated = t
 	}
-	p.WebIdentityAttributes = stringMap(ui.Get("sessionContext", "webIdFederationData", "attributes"))
+	p.WebIdentityAttributes = stringMap(get(get(sc, "webIdFederationData"), "attributes"))
 
 	switch p.Type {
 	case TypeAssumedRole, TypeRole:
@@ -150,7 +159,7 @@ func Normalize(ev *fastjson.Value) Principal {
 		}
 		// The issuer's name is authoritative for the permission set: the
 		// session ARN of a reserved role may be mangled by anonymisers.
-		for _, r := range []string{p.IssuerName, p.RoleName, resourceName(p.IssuerARN)} {
+		for _, r := range [...]string{p.IssuerName, p.RoleName, resourceName(p.IssuerARN)} {
 			if ps, ok := permissionSet(r); ok {
 				p.PermissionSet = ps
 				break
@@ -166,16 +175,48 @@ func Normalize(ev *fastjson.Value) Principal {
 		// The Identity Center user's name is not in userIdentity; some
 		// events carry it in additionalEventData.
 		if p.UserName == "" {
-			p.UserName = text(ev, "additionalEventData", "UserName")
-		}
-		if p.UserName == "" {
-			p.UserName = text(ev, "additionalEventData", "userName")
+			aed := get(ev, "additionalEventData")
+			p.UserName = ps.text(get(aed, "UserName"))
+			if p.UserName == "" {
+				p.UserName = ps.text(get(aed, "userName"))
+			}
 		}
 	}
-	if text(ev, "eventName") == "ConsoleLogin" && strings.EqualFold(text(ev, "additionalEventData", "MFAUsed"), "yes") {
+	if textIs(get(ev, "eventName"), "ConsoleLogin") && strings.EqualFold(text(ev, "additionalEventData", "MFAUsed"), "yes") {
 		p.MFA = true
 	}
 	return p
+}
+
+// get is v.Get(key) for keys that are not array indexes, without its
+// variadic loop.
+func get(v *fastjson.Value, key string) *fastjson.Value {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return nil
+	}
+	o, _ := v.Object()
+	return o.Get(key)
+}
+
+// textIs reports text(v) == s without allocating for strings.
+func textIs(v *fastjson.Value, s string) bool {
+	if v != nil && v.Type() == fastjson.TypeString {
+		b, _ := v.StringBytes()
+		return string(b) == s
+	}
+	return text(v) == s
+}
+
+// parseTimeValueText is parseTime(text(v)), without allocating for the
+// usual forms of a string.
+func parseTimeValueText(v *fastjson.Value) (time.Time, bool) {
+	if v != nil && v.Type() == fastjson.TypeString {
+		b, _ := v.StringBytes()
+		if t, ok := parseEventTime(b); ok {
+			return t, true
+		}
+	}
+	return parseTime(text(v))
 }
 
 // cutByte splits s at the first c.
