@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -155,4 +156,34 @@ func BenchmarkWindowPush(b *testing.B) {
 	if n != b.N {
 		b.Fatalf("%d of %d released", n, b.N)
 	}
+}
+
+// BenchmarkWindowCommon: one op is one event of the commonest kinds, an IAM
+// user with a long-term key, an AWS service, a role session whose issuing
+// event is not in the input, pushed through a Window one second apart.
+func BenchmarkWindowCommon(b *testing.B) {
+	const acct = "111122223333"
+	uis := []string{
+		iamUserJSON(acct, "alice", "AKIAALICE0000000000"),
+		`{"type":"AWSService","invokedBy":"cloudtrail.amazonaws.com"}`,
+		sessionJSON(acct, "Deploy", "ci-run", "ASIADEPLOY000000000", ""),
+		`{"invokedBy":"ec2.amazonaws.com"}`,
+	}
+	var ps Parser
+	var events []Event
+	for i, ui := range uis {
+		events = append(events, ps.Parse(fastjson.MustParse(callJSON(fmt.Sprint("e", i), "2025-06-01T12:00:00Z", "ListUsers", ui))))
+	}
+	n := 0
+	emit := func(ev *Event, a Actor) { n++ }
+	w := NewWindow(NewResolver(DefaultConfig()))
+	base := events[0].Time
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ev := events[i%len(events)]
+		ev.Time = base.Add(time.Duration(i) * time.Second)
+		w.Push(ev, emit)
+	}
+	w.Flush(emit)
 }

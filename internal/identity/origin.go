@@ -10,7 +10,7 @@ import (
 // service, a directory user. iss is what p was issuing, when p is the
 // caller of a credential-issuing event (it tells a SAML sign-in through
 // IAM Identity Center from other SAML federation).
-func rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
+func (r *Resolver) rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
 	switch p.Type {
 	case TypeIAMUser:
 		if p.ARN == "" && p.UserName == "" {
@@ -49,7 +49,7 @@ func rootOrigin(p *Principal, iss *Issuance) (Origin, string, bool) {
 		return identityCenterOrigin(p), "userIdentity.onBehalfOf: the IAM Identity Center user is the origin", true
 	case TypeAWSService:
 		return Origin{Type: TypeAWSService, Name: p.InvokedBy, AccountID: p.AccountID},
-			"userIdentity.invokedBy " + p.InvokedBy + ": an AWS service acted on its own", true
+			r.serviceWhy(p.InvokedBy), true
 	case TypeDirectory:
 		name := p.UserName
 		if name == "" {

@@ -69,6 +69,22 @@ type Resolver struct {
 	// expired credentials only after releasing the events that may use
 	// them.
 	windowed bool
+	// svcWhy is the evidence for each AWS service seen, made once: AWS
+	// service events are many, their services few.
+	svcWhy map[string]string
+}
+
+// serviceWhy is the evidence that service by is its own origin.
+func (r *Resolver) serviceWhy(by string) string {
+	if s, ok := r.svcWhy[by]; ok {
+		return s
+	}
+	s := "userIdentity.invokedBy " + by + ": an AWS service acted on its own"
+	if r.svcWhy == nil || len(r.svcWhy) >= 1024 {
+		r.svcWhy = map[string]string{}
+	}
+	r.svcWhy[by] = s
+	return s
 }
 
 // credential is one issued access key and the event that issued it.
@@ -253,7 +269,7 @@ func (r *Resolver) Resolve(ev *Event) Actor {
 			p, iss, t, self = &c.caller, c.issue, c.issued, c.link.EventID
 			continue
 		}
-		if o, because, ok := rootOrigin(p, iss); ok {
+		if o, because, ok := r.rootOrigin(p, iss); ok {
 			a.Origin, a.Method = o, MethodDirect
 			if len(links) > 0 || twin {
 				a.Method = MethodKeyChain
