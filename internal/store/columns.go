@@ -349,10 +349,7 @@ func (s *shredder) nulls(n *node, rep, def int) {
 // children fills the scratch of group n with v's values for its children
 // (nil when absent; the first of duplicate keys wins, as with Get).
 func (s *shredder) children(n *node, o *fastjson.Object) []*fastjson.Value {
-	if n.id >= len(s.scratch) {
-		s.scratch = append(s.scratch, make([][]*fastjson.Value, n.id+1-len(s.scratch))...)
-		s.order = append(s.order, make([][]int32, n.id+1-len(s.order))...)
-	}
+	s.orderOf(n) // grows scratch and order to n
 	vals := s.scratch[n.id]
 	if vals == nil {
 		vals = make([]*fastjson.Value, len(n.kids))

@@ -2,9 +2,6 @@ package store
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -40,36 +37,13 @@ var edgeRecords = []string{
 // through the CloudTrailRow schema: on edge cases and on every record of
 // the repository's test data.
 func TestCloudTrailWriterMatchesRows(t *testing.T) {
-	records := slices.Clone(edgeRecords)
-	root := filepath.Join("..", "..", "testdata")
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".json.gz")) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(path, ".gz") {
-			zr, err := gzip.NewReader(bytes.NewReader(b))
-			if err != nil {
-				return nil
-			}
-			if b, err = io.ReadAll(zr); err != nil {
-				return nil
-			}
-		}
-		v, err := fastjson.ParseBytes(b)
-		if err != nil {
-			return nil
-		}
-		for _, r := range v.GetArray("Records") {
-			records = append(records, string(r.MarshalTo(nil)))
-		}
-		return nil
-	})
+	// the edge records and every record of the test data (rawRecords)
+	var records []string
+	for _, r := range rawRecords(t) {
+		records = append(records, string(r))
+	}
 	if len(records) < 100 {
-		t.Fatalf("only %d records found under %s", len(records), root)
+		t.Fatalf("only %d records found under testdata", len(records))
 	}
 
 	st, err := Open(t.TempDir())
