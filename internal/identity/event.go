@@ -90,7 +90,11 @@ func (p *Parser) text(v *fastjson.Value) string {
 // Normalize it looks each member up in the order ParseEvent always has:
 // fastjson unescapes an object's keys at its first missed lookup, which
 // can change what later lookups of a key find when the keys have escapes.
-func parseEvent(v *fastjson.Value, ps *Parser) Event {
+func parseEvent(v *fastjson.Value, ps *Parser) Event { return parseEventWith(v, ps, nil) }
+
+// parseEventWith is parseEvent, taking the principal from ui when it is
+// not nil: normalizeIdentity of the record's userIdentity, known already.
+func parseEventWith(v *fastjson.Value, ps *Parser, ui *Principal) Event {
 	var ev Event
 	ev.ID = text(get(v, "eventID")) // unique: not worth remembering
 	ev.Name = ps.text(get(v, "eventName"))
@@ -106,7 +110,12 @@ func parseEvent(v *fastjson.Value, ps *Parser) Event {
 	if t, ok := parseTime(ev.TimeText); ok {
 		ev.Time = t
 	}
-	ev.Principal = normalize(v, ps)
+	if ui != nil {
+		ev.Principal = *ui
+		completeFromEvent(&ev.Principal, v, ps)
+	} else {
+		ev.Principal = normalize(v, ps)
+	}
 	if ev.ErrorCode == "" {
 		ev.Issue = parseIssuance(v, ev.Name, ev.Time)
 	}

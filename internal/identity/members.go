@@ -16,7 +16,19 @@ type MemberParser struct {
 	buf []byte
 	p   fastjson.Parser
 	ps  Parser
+	// principals remembers normalizeIdentity of userIdentity texts: a
+	// trail repeats the same few principals, and the element is most of
+	// what identity parses.
+	principals map[string]Principal
 }
+
+// maxPrincipals bounds the principals a MemberParser remembers (past it
+// they are forgotten); maxPrincipalText leaves out unusually long
+// elements.
+const (
+	maxPrincipals    = 1 << 12
+	maxPrincipalText = 4 << 10
+)
 
 // memberKeys are the top-level members ParseEvent reads (but @timestamp,
 // read only when eventTime is missing).
@@ -31,6 +43,27 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 	if t := member("eventTime"); len(t) <= len(`""`) || t[0] != '"' {
 		return Event{}, false // ParseEvent might look for @timestamp
 	}
+	ui := member("userIdentity")
+	known, isKnown := mp.principals[string(ui)]
+	isKnown = isKnown && ui != nil
+	// additionalEventData matters only for ConsoleLogin and for an
+	// Identity Center user without a name (see completeFromEvent).
+	needAED := !isKnown || known.needsEvent()
+	if name := member("eventName"); !needAED && (string(name) == `"ConsoleLogin"` || bytes.IndexByte(name, '\\') >= 0) {
+		needAED = true
+	}
+	// responseElements matters when it holds credentials or
+	// roleCredentials, requestParameters then or for sourceIdentity; a
+	// \u escape could spell any key, so it counts as a maybe.
+	re := member("responseElements")
+	issues := bytes.Contains(re, []byte("redentials")) || bytes.Contains(re, []byte(`\u`))
+	rp := member("requestParameters")
+	needRP := rp != nil && (issues || bytes.Contains(rp, []byte("ourceIdentity")) || bytes.Contains(rp, []byte(`\u`)))
+	if isKnown && !needAED && !issues && !needRP {
+		if ev, ok := mp.plain(member, &known); ok {
+			return ev, true
+		}
+	}
 	b := append(mp.buf[:0], '{')
 	add := func(key string, text []byte) {
 		if len(b) > 1 {
@@ -42,20 +75,18 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 		b = append(b, text...)
 	}
 	for _, k := range memberKeys {
+		switch {
+		case k == "userIdentity" && isKnown, k == "additionalEventData" && !needAED:
+			continue
+		}
 		if t := member(k); t != nil {
 			add(k, t)
 		}
 	}
-	// responseElements matters when it holds credentials or
-	// roleCredentials, requestParameters then or for sourceIdentity; a
-	// \u escape could spell any key, so it counts as a maybe.
-	re := member("responseElements")
-	issues := bytes.Contains(re, []byte("redentials")) || bytes.Contains(re, []byte(`\u`))
 	if issues {
 		add("responseElements", re)
 	}
-	if rp := member("requestParameters"); rp != nil &&
-		(issues || bytes.Contains(rp, []byte("ourceIdentity")) || bytes.Contains(rp, []byte(`\u`))) {
+	if needRP {
 		add("requestParameters", rp)
 	}
 	b = append(b, '}')
@@ -64,5 +95,49 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 	if err != nil {
 		return Event{}, false
 	}
-	return mp.ps.Parse(v), true
+	switch {
+	case isKnown:
+		return parseEventWith(v, &mp.ps, &known), true
+	case ui == nil || len(ui) > maxPrincipalText:
+		return mp.ps.Parse(v), true
+	}
+	p := normalizeIdentity(get(v, "userIdentity"), &mp.ps)
+	if mp.principals == nil {
+		mp.principals = make(map[string]Principal)
+	} else if len(mp.principals) >= maxPrincipals {
+		clear(mp.principals)
+	}
+	mp.principals[string(ui)] = p
+	return parseEventWith(v, &mp.ps, &p), true
 }
+
+// plain is Parse of an event whose principal is known and whose other
+// members identity reads are absent or strings without escapes, read
+// without a parse; false when they are not. The caller has made sure
+// nothing else of the event changes the result (no credentials, no
+// requested source identity, nothing completeFromEvent reads).
+func (mp *MemberParser) plain(member func(key string) []byte, known *Principal) (Event, bool) {
+	var vals [len(plainKeys)][]byte
+	for i, k := range plainKeys {
+		t := member(k)
+		if t == nil {
+			continue
+		}
+		if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' || bytes.IndexByte(t, '\\') >= 0 {
+			return Event{}, false
+		}
+		vals[i] = t[1 : len(t)-1]
+	}
+	ev := Event{
+		ID: string(vals[0]), Name: mp.ps.str(vals[1]), Source: mp.ps.str(vals[2]), Region: mp.ps.str(vals[3]),
+		AccountID: mp.ps.str(vals[4]), ErrorCode: mp.ps.str(vals[5]), TimeText: string(vals[6]),
+		Principal: *known,
+	}
+	if t, ok := parseTime(ev.TimeText); ok {
+		ev.Time = t
+	}
+	return ev, true
+}
+
+// plainKeys are the members plain reads, in the order of its values.
+var plainKeys = [...]string{"eventID", "eventName", "eventSource", "awsRegion", "recipientAccountId", "errorCode", "eventTime"}

@@ -24,6 +24,14 @@ func TestMemberParserMatchesParseEvent(t *testing.T) {
 		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"AssumeRole","errorCode":"AccessDenied","requestParameters":{"sourceIdentity":"bob"}}`,
 		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"X","requestParameters":{"\u0073ourceIdentity":"esc"},"responseElements":{"\u0063redentials":{"accessKeyId":"ASIA2"}}}`,
 		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"MFAUsed":"Yes"}}`,
+		// The same userIdentity texts again: the remembered principal
+		// must still take what the rest of the event adds.
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"GetUser","userIdentity":{"type":"IAMUser"},"additionalEventData":{"MFAUsed":"Yes"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"MFAUsed":"No"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Console\u004cogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"MFAUsed":"yes"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u1"}},"additionalEventData":{"UserName":"alice"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u1"}},"additionalEventData":{"userName":"bob"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u1"}}}`,
 	}
 	for _, dir := range []string{"identity", "stratus-red-team", "sample-trail"} {
 		recs = append(recs, rawRecords(t, filepath.Join("..", "..", "testdata", dir))...)
@@ -32,7 +40,8 @@ func TestMemberParserMatchesParseEvent(t *testing.T) {
 		t.Fatalf("only %d records", len(recs))
 	}
 	var mp MemberParser
-	for _, r := range recs {
+	// Twice: the second time every principal is one the parser remembers.
+	for _, r := range append(recs, recs...) {
 		v := fastjson.MustParse(r)
 		member := func(k string) []byte {
 			if m := v.Get(k); m != nil {
@@ -97,4 +106,39 @@ func rawRecords(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// FuzzMemberParser: for any record, reading it from its members' texts
+// (twice, the second time from the remembered principal) gives
+// ParseEvent's result whenever the parser reads it at all.
+func FuzzMemberParser(f *testing.F) {
+	for _, r := range []string{
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser"},"additionalEventData":{"MFAUsed":"Yes"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"X","userIdentity":{"type":"IdentityCenterUser"},"additionalEventData":{"UserName":"a"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"AssumeRole","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","sessionContext":{"sessionIssuer":{"userName":"r"},"sourceIdentity":"x"}},"responseElements":{"credentials":{"accessKeyId":"ASIA1"}}}`,
+	} {
+		f.Add([]byte(r))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := fastjson.ParseBytes(data)
+		if err != nil || v.Type() != fastjson.TypeObject {
+			return
+		}
+		member := func(k string) []byte {
+			if m := v.Get(k); m != nil {
+				return m.MarshalTo(nil)
+			}
+			return nil
+		}
+		var mp MemberParser
+		for range 2 {
+			got, ok := mp.Parse(member)
+			if !ok {
+				return
+			}
+			if want := ParseEvent(fastjson.MustParseBytes(data)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s:\n got %+v\nwant %+v", data, got, want)
+			}
+		}
+	})
 }

@@ -95,7 +95,15 @@ func Normalize(ev *fastjson.Value) Principal { return normalize(ev, nil) }
 // written, looking up again where another missed lookup came between
 // (see parseEvent).
 func normalize(ev *fastjson.Value, ps *Parser) Principal {
-	ui := get(ev, "userIdentity")
+	p := normalizeIdentity(get(ev, "userIdentity"), ps)
+	completeFromEvent(&p, ev, ps)
+	return p
+}
+
+// normalizeIdentity is the part of normalize that reads only the
+// userIdentity element ui, so that equal elements give equal results
+// (MemberParser remembers them).
+func normalizeIdentity(ui *fastjson.Value, ps *Parser) Principal {
 	var p Principal
 	p.Type = ps.text(get(ui, "type"))
 	p.ARN = ps.text(get(ui, "arn"))
@@ -171,21 +179,29 @@ func normalize(ev *fastjson.Value, ps *Parser) Principal {
 		} else if _, after, ok := cutByte(p.PrincipalID, ':'); ok {
 			p.SessionName = after
 		}
-	case TypeIdentityCenterUser:
+	}
+	return p
+}
+
+// needsEvent reports whether completeFromEvent may change p: it reads the
+// event for an Identity Center user without a name and for ConsoleLogin.
+func (p *Principal) needsEvent() bool { return p.Type == TypeIdentityCenterUser && p.UserName == "" }
+
+// completeFromEvent adds to p, normalizeIdentity of ev's userIdentity,
+// what ev's other members say about the principal.
+func completeFromEvent(p *Principal, ev *fastjson.Value, ps *Parser) {
+	if p.needsEvent() {
 		// The Identity Center user's name is not in userIdentity; some
 		// events carry it in additionalEventData.
+		aed := get(ev, "additionalEventData")
+		p.UserName = ps.text(get(aed, "UserName"))
 		if p.UserName == "" {
-			aed := get(ev, "additionalEventData")
-			p.UserName = ps.text(get(aed, "UserName"))
-			if p.UserName == "" {
-				p.UserName = ps.text(get(aed, "userName"))
-			}
+			p.UserName = ps.text(get(aed, "userName"))
 		}
 	}
 	if textIs(get(ev, "eventName"), "ConsoleLogin") && strings.EqualFold(text(ev, "additionalEventData", "MFAUsed"), "yes") {
 		p.MFA = true
 	}
-	return p
 }
 
 // get is v.Get(key) for keys that are not array indexes, without its
