@@ -153,6 +153,7 @@ func (pw *PartitionWriter[T]) endRowGroup(pf *partFile[T]) error {
 	if err := pf.w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", pf.rel, err)
 	}
+	startWriteback(pf.f)
 	return nil
 }
 
