@@ -3,6 +3,7 @@ package store
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -122,5 +123,57 @@ func TestCommitAndLeftovers(t *testing.T) {
 	}
 	if !s2.Has(10, "abc") || s2.Has(10, "abd") || !s2.HasSize(10) || s2.HasSize(11) {
 		t.Error("Has/HasSize")
+	}
+}
+
+// TestIdlePartitionsFinished: a partition's first file is finished once
+// the writer has written idleRows rows elsewhere, and a partition that
+// comes back after that keeps its second file open however long it is
+// idle, so that a sparse partition is split at most once.
+func TestIdlePartitionsFinished(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := s.Begin()
+	w := NewPartitionWriter[CloudTrailRow](s, run, TableCloudTrail, "0")
+	sparse := Partition{Account: "1", Region: "rare-1", Date: "2024-01-01"}
+	busy := Partition{Account: "1", Region: "busy-1", Date: "2024-01-01"}
+	write := func(p Partition, n int) {
+		t.Helper()
+		for range n {
+			if err := w.Write(p, CloudTrailRow{EventID: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	open := func(p Partition) bool { _, ok := w.parts[p]; return ok }
+	write(sparse, 1)
+	write(busy, idleRows+idleRows/2)
+	if open(sparse) || !open(busy) {
+		t.Fatalf("after %d rows elsewhere: sparse open %v, busy open %v; want only busy open", idleRows+idleRows/2, open(sparse), open(busy))
+	}
+	for range 3 {
+		write(sparse, 1)
+		write(busy, 2*idleRows)
+		if !open(sparse) {
+			t.Fatal("the sparse partition's second file was finished")
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.AddTo(run)
+	if got := run.Rows[TableCloudTrail]; got != 4+idleRows+idleRows/2+6*idleRows {
+		t.Errorf("rows %d", got)
+	}
+	var sparseFiles int
+	for _, f := range run.Files[TableCloudTrail] {
+		if strings.Contains(f, "rare-1") {
+			sparseFiles++
+		}
+	}
+	if sparseFiles != 2 {
+		t.Errorf("sparse partition in %d files, want 2: %v", sparseFiles, run.Files[TableCloudTrail])
 	}
 }

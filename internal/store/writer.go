@@ -27,6 +27,14 @@ const (
 	// rarely split; in time order, an ingest of many accounts and regions
 	// keeps them all open and pendingRows bounds the memory.
 	openPartitions = 64
+	// idleRows: a partition's first file that got none of the last
+	// idleRows rows of its writer is finished then, freeing its buffers:
+	// inputs walked in the delivery layout finish a partition and do not
+	// come back to it, and in time order a day's partitions go idle when
+	// the next day starts. A partition that comes back after all keeps
+	// its second file open, so that a sparse one is not split into many
+	// small files.
+	idleRows = 32 * 1024
 )
 
 // PartitionWriter writes rows of one table to one Parquet file per
@@ -38,7 +46,8 @@ type PartitionWriter[T any] struct {
 	table string
 	name  string // distinguishes this writer's files within the run
 	parts map[Partition]*partFile[T]
-	seq   int               // files started, for names and recency
+	seq   int               // rows written, for recency
+	swept int               // seq when idle files were last looked for
 	files map[Partition]int // files started per partition
 	errs  []error           // from files finished early
 	// finished files, added to the run by AddTo
@@ -115,7 +124,25 @@ func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 		pw.parts[p] = pf
 	}
 	pw.touch(pf)
+	if pw.seq-pw.swept >= idleRows/4 {
+		pw.finishIdle()
+	}
 	return pf, nil
+}
+
+// finishIdle finishes the first files of partitions that got none of
+// the last idleRows rows.
+func (pw *PartitionWriter[T]) finishIdle() {
+	pw.swept = pw.seq
+	for p, pf := range pw.parts {
+		if pw.seq-pf.used > idleRows && pw.files[p] == 1 {
+			pw.pending -= pf.pending
+			if err := pw.finish(pf); err != nil {
+				pw.errs = append(pw.errs, err)
+			}
+			delete(pw.parts, p)
+		}
+	}
 }
 
 // touch marks pf as the most recently written file.
