@@ -143,7 +143,7 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		if err != nil {
 			return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
 		}
-		writers[w] = &ingestWriters{ct: ct, s3: store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w))}
+		writers[w] = newIngestWriters(ct, store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w)))
 		free <- writers[w]
 	}
 	// Actors are resolved in one serial stage, in input order, with the
@@ -395,6 +395,18 @@ type ingestWriters struct {
 	rd cloudtrail.Reader
 	jp fastjson.Parser // parses records written from their text, for actors
 	mp identity.MemberParser
+	// member gives mp the members of the record ct took last, by index
+	// into identity.MemberKeys.
+	member func(i int) []byte
+}
+
+// newIngestWriters returns a worker's writers.
+func newIngestWriters(ct *store.CloudTrailWriter, s3 *store.PartitionWriter[s3log.Row]) *ingestWriters {
+	var at [len(identity.MemberKeys)]int
+	for i, k := range identity.MemberKeys {
+		at[i] = ct.MemberIndex(k)
+	}
+	return &ingestWriters{ct: ct, s3: s3, member: func(i int) []byte { return ct.MemberAt(at[i]) }}
 }
 
 // event is the identity view of a decoded record, parsing it first when
@@ -403,7 +415,7 @@ func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
 	if rec.JSON != nil {
 		return identity.FromRecord(rec)
 	}
-	if ev, ok := w.mp.Parse(w.ct.Member); ok {
+	if ev, ok := w.mp.Parse(w.member); ok {
 		return ev
 	}
 	v, err := w.jp.ParseBytes(rec.Raw)

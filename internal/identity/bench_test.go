@@ -108,7 +108,7 @@ func BenchmarkMemberParse(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m := members[i%len(members)]
-		if _, ok := mp.Parse(func(k string) []byte { return m[k] }); !ok {
+		if _, ok := mp.Parse(func(i int) []byte { return m[MemberKeys[i]] }); !ok {
 			b.Fatal("not parsed")
 		}
 	}

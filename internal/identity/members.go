@@ -30,34 +30,52 @@ const (
 	maxPrincipalText = 4 << 10
 )
 
-// memberKeys are the top-level members ParseEvent reads (but @timestamp,
-// read only when eventTime is missing).
-var memberKeys = [...]string{"eventID", "eventName", "eventSource", "awsRegion", "recipientAccountId", "errorCode",
-	"eventTime", "userIdentity", "additionalEventData"}
+// MemberKeys are the top-level members ParseEvent reads (but @timestamp,
+// read only when eventTime is missing), in the order of the indexes Parse
+// asks for them by.
+var MemberKeys = [...]string{"eventID", "eventName", "eventSource", "awsRegion", "recipientAccountId", "errorCode",
+	"eventTime", "userIdentity", "additionalEventData", "requestParameters", "responseElements"}
+
+// Indexes into MemberKeys. The members up to mEventTime are the ones plain
+// reads, in its order.
+const (
+	mEventID = iota
+	mEventName
+	mEventSource
+	mAWSRegion
+	mRecipientAccountID
+	mErrorCode
+	mEventTime
+	mUserIdentity
+	mAdditionalEventData
+	mRequestParameters
+	mResponseElements
+)
 
 // Parse returns ParseEvent of the record whose top-level member texts
-// member gives (nil for a member the record does not have). It reports
+// member gives, by index into MemberKeys (nil for a member the record does
+// not have). It reports
 // false when it cannot tell (eventTime missing or empty, or the texts are
 // not JSON); the caller then parses the whole record.
-func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
-	if t := member("eventTime"); len(t) <= len(`""`) || t[0] != '"' {
+func (mp *MemberParser) Parse(member func(i int) []byte) (Event, bool) {
+	if t := member(mEventTime); len(t) <= len(`""`) || t[0] != '"' {
 		return Event{}, false // ParseEvent might look for @timestamp
 	}
-	ui := member("userIdentity")
+	ui := member(mUserIdentity)
 	known, isKnown := mp.principals[string(ui)]
 	isKnown = isKnown && ui != nil
 	// additionalEventData matters only for ConsoleLogin and for an
 	// Identity Center user without a name (see completeFromEvent).
 	needAED := !isKnown || known.needsEvent()
-	if name := member("eventName"); !needAED && (string(name) == `"ConsoleLogin"` || bytes.IndexByte(name, '\\') >= 0) {
+	if name := member(mEventName); !needAED && (string(name) == `"ConsoleLogin"` || bytes.IndexByte(name, '\\') >= 0) {
 		needAED = true
 	}
 	// responseElements matters when it holds credentials or
 	// roleCredentials, requestParameters then or for sourceIdentity; a
 	// \u escape could spell any key, so it counts as a maybe.
-	re := member("responseElements")
+	re := member(mResponseElements)
 	issues := bytes.Contains(re, []byte("redentials")) || bytes.Contains(re, []byte(`\u`))
-	rp := member("requestParameters")
+	rp := member(mRequestParameters)
 	needRP := rp != nil && (issues || bytes.Contains(rp, []byte("ourceIdentity")) || bytes.Contains(rp, []byte(`\u`)))
 	if isKnown && !needAED && !issues && !needRP {
 		if ev, ok := mp.plain(member, &known); ok {
@@ -74,20 +92,20 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 		b = append(b, `":`...)
 		b = append(b, text...)
 	}
-	for _, k := range memberKeys {
+	for i, k := range MemberKeys[:mAdditionalEventData+1] {
 		switch {
-		case k == "userIdentity" && isKnown, k == "additionalEventData" && !needAED:
+		case i == mUserIdentity && isKnown, i == mAdditionalEventData && !needAED:
 			continue
 		}
-		if t := member(k); t != nil {
+		if t := member(i); t != nil {
 			add(k, t)
 		}
 	}
 	if issues {
-		add("responseElements", re)
+		add(MemberKeys[mResponseElements], re)
 	}
 	if needRP {
-		add("requestParameters", rp)
+		add(MemberKeys[mRequestParameters], rp)
 	}
 	b = append(b, '}')
 	mp.buf = b
@@ -116,10 +134,10 @@ func (mp *MemberParser) Parse(member func(key string) []byte) (Event, bool) {
 // without a parse; false when they are not. The caller has made sure
 // nothing else of the event changes the result (no credentials, no
 // requested source identity, nothing completeFromEvent reads).
-func (mp *MemberParser) plain(member func(key string) []byte, known *Principal) (Event, bool) {
-	var vals [len(plainKeys)][]byte
-	for i, k := range plainKeys {
-		t := member(k)
+func (mp *MemberParser) plain(member func(i int) []byte, known *Principal) (Event, bool) {
+	var vals [mEventTime + 1][]byte
+	for i := range vals {
+		t := member(i)
 		if t == nil {
 			continue
 		}
@@ -138,6 +156,3 @@ func (mp *MemberParser) plain(member func(key string) []byte, known *Principal) 
 	}
 	return ev, true
 }
-
-// plainKeys are the members plain reads, in the order of its values.
-var plainKeys = [...]string{"eventID", "eventName", "eventSource", "awsRegion", "recipientAccountId", "errorCode", "eventTime"}

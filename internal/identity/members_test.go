@@ -43,8 +43,8 @@ func TestMemberParserMatchesParseEvent(t *testing.T) {
 	// Twice: the second time every principal is one the parser remembers.
 	for _, r := range append(recs, recs...) {
 		v := fastjson.MustParse(r)
-		member := func(k string) []byte {
-			if m := v.Get(k); m != nil {
+		member := func(i int) []byte {
+			if m := v.Get(MemberKeys[i]); m != nil {
 				return m.MarshalTo(nil)
 			}
 			return nil
@@ -59,8 +59,8 @@ func TestMemberParserMatchesParseEvent(t *testing.T) {
 	}
 	for _, r := range []string{`{"eventName":"X"}`, `{"eventTime":"","eventName":"X"}`, `{"eventTime":null,"@timestamp":"2024-01-01T00:00:00Z"}`} {
 		v := fastjson.MustParse(r)
-		if _, ok := mp.Parse(func(k string) []byte {
-			if m := v.Get(k); m != nil {
+		if _, ok := mp.Parse(func(i int) []byte {
+			if m := v.Get(MemberKeys[i]); m != nil {
 				return m.MarshalTo(nil)
 			}
 			return nil
@@ -124,8 +124,8 @@ func FuzzMemberParser(f *testing.F) {
 		if err != nil || v.Type() != fastjson.TypeObject {
 			return
 		}
-		member := func(k string) []byte {
-			if m := v.Get(k); m != nil {
+		member := func(i int) []byte {
+			if m := v.Get(MemberKeys[i]); m != nil {
 				return m.MarshalTo(nil)
 			}
 			return nil

@@ -157,9 +157,21 @@ func (w *CloudTrailWriter) WriteRaw(b []byte) (int, error) {
 // Member returns the JSON text of the top-level member key of the record
 // WriteRaw took last, or nil when it has none or key is not a column's.
 // It is valid as long as that record's text is.
-func (w *CloudTrailWriter) Member(key string) []byte {
-	i, ok := w.plan.index[key]
-	if !ok || w.raw.top&(1<<i) == 0 || w.raw.last == nil {
+func (w *CloudTrailWriter) Member(key string) []byte { return w.MemberAt(w.MemberIndex(key)) }
+
+// MemberIndex is the index MemberAt knows the top-level member key by, or
+// -1 when key is not a column's.
+func (w *CloudTrailWriter) MemberIndex(key string) int {
+	if i, ok := w.plan.index[key]; ok {
+		return i
+	}
+	return -1
+}
+
+// MemberAt is Member of the key whose MemberIndex is i, without looking
+// the key up.
+func (w *CloudTrailWriter) MemberAt(i int) []byte {
+	if i < 0 || w.raw.top&(1<<i) == 0 || w.raw.last == nil {
 		return nil
 	}
 	sp := w.raw.spans[i]
