@@ -85,6 +85,33 @@ type ingestResult struct {
 	partial bool             // only events; more results of the input follow
 }
 
+// eventBuffers recycles the slices that carry identity events from the
+// workers to the serial actor stage: an Event is large, and a new slice
+// per input was most of what ingest allocated. Slices are not cleared
+// when recycled; the strings they still hold are bounded by the pool.
+type eventBuffers struct{ free chan []identity.Event }
+
+func newEventBuffers(n int) *eventBuffers { return &eventBuffers{free: make(chan []identity.Event, n)} }
+
+func (b *eventBuffers) get() []identity.Event {
+	select {
+	case e := <-b.free:
+		return e
+	default:
+		return make([]identity.Event, 0, 256) // most delivery files hold fewer records
+	}
+}
+
+func (b *eventBuffers) put(e []identity.Event) {
+	if cap(e) == 0 {
+		return
+	}
+	select {
+	case b.free <- e[:0]:
+	default:
+	}
+}
+
 // ingestMemoryLimit is the Go heap ingest aims to stay under.
 const ingestMemoryLimit = 640 << 20
 
@@ -162,17 +189,19 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		aw.add(actorParts.of(ev), actorRow(ev, &a))
 	}
 
+	eventBufs := newEventBuffers(4 * o.workers)
 	counter := newProgress(s)
 	source.Ordered(ctx, inputs, o.workers,
 		func(ctx context.Context, in source.Input, send func(ingestResult)) {
 			pw := <-free
 			defer func() { free <- pw }()
-			send(ingestInput(ctx, st, &pw.rd, in, pw, o.actors, send))
+			send(ingestInput(ctx, st, &pw.rd, in, pw, o.actors, eventBufs, send))
 		},
 		func(in source.Input, res ingestResult) {
 			for i := range res.events {
 				window.Push(res.events[i], emitActor)
 			}
+			eventBufs.put(res.events)
 			if res.partial {
 				return
 			}
@@ -430,7 +459,7 @@ func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
 const maxFetchedObject = 256 << 20
 
 func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
-	actors bool, send func(ingestResult)) ingestResult {
+	actors bool, bufs *eventBuffers, send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	var fetched []byte // a remote object read whole, to know its hash before ingesting it
 	switch {
@@ -553,7 +582,7 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 		res.info.Records++
 		if actors {
 			if res.events == nil {
-				res.events = make([]identity.Event, 0, 256) // most delivery files hold fewer records
+				res.events = bufs.get()
 			}
 			res.events = append(res.events, w.event(rec))
 			if len(res.events) == ingestEventBatch {
