@@ -20,7 +20,10 @@ const (
 	// pendingRows bounds the rows a writer holds in unfinished row groups
 	// across its open files; past it the largest row group is finished
 	// early. With inputs in time order every partition is open at once.
-	pendingRows = 64 * 1024
+	// A pending row costs about its compressed size (~200 bytes), far
+	// less than an open file's column buffers; a low bound only made row
+	// groups small (2K rows over 27 partitions at 64K).
+	pendingRows = 256 * 1024
 	// openPartitions bounds the files a writer keeps open; the least
 	// recently written is finished when another is needed. Inputs walked
 	// in the delivery layout come partition by partition, so files are
