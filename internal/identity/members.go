@@ -54,9 +54,9 @@ const (
 
 // Parse returns ParseEvent of the record whose top-level member texts
 // member gives, by index into MemberKeys (nil for a member the record does
-// not have). It reports
-// false when it cannot tell (eventTime missing or empty, or the texts are
-// not JSON); the caller then parses the whole record.
+// not have). It reports false when it cannot tell (eventTime missing or
+// empty, or the texts are not JSON); the caller then parses the whole
+// record.
 func (mp *MemberParser) Parse(member func(i int) []byte) (Event, bool) {
 	if t := member(mEventTime); len(t) <= len(`""`) || t[0] != '"' {
 		return Event{}, false // ParseEvent might look for @timestamp
