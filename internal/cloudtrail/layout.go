@@ -37,7 +37,8 @@ func ParseKey(key string) (k Key, ok bool) {
 		k.Org, parts = parts[0], parts[1:]
 	}
 	// ACCOUNT / CloudTrail / REGION / YYYY / MM / DD / NAME
-	if len(parts) != 7 || !isAccount(parts[0]) {
+	if len(parts) != 7 || !isAccount(parts[0]) || parts[2] == "" ||
+		!isDigits(parts[3], 4) || !isDigits(parts[4], 2) || !isDigits(parts[5], 2) {
 		return Key{}, false
 	}
 	k.Account, k.Region = parts[0], parts[2]
@@ -57,11 +58,13 @@ func ParseKey(key string) (k Key, ok bool) {
 	}
 	for _, x := range f[3:] {
 		x, _, _ = strings.Cut(x, ".")
-		if t, err := time.Parse("20060102T1504Z", x); err == nil {
-			k.Time = t
-			return k, true
+		t, err := time.Parse("20060102T1504Z", x)
+		if err != nil {
+			t, err = time.Parse("20060102T150405Z", x) // digest files
 		}
-		if t, err := time.Parse("20060102T150405Z", x); err == nil { // digest files
+		// 0001-01-01T00:00Z parses, but is no delivery time (and is the
+		// zero time.Time, which callers take for "none").
+		if err == nil && !t.IsZero() {
 			k.Time = t
 			return k, true
 		}
@@ -77,8 +80,11 @@ func StartAfter(prefix, account, region string, t time.Time) string {
 	return prefix + t.Format("2006/01/02/") + account + "_CloudTrail_" + region + "_" + t.Format("20060102T1504Z")
 }
 
-func isAccount(s string) bool {
-	if len(s) != 12 {
+func isAccount(s string) bool { return isDigits(s, 12) }
+
+// isDigits reports whether s is n ASCII digits.
+func isDigits(s string, n int) bool {
+	if len(s) != n {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

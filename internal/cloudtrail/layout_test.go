@@ -21,6 +21,11 @@ func TestParseKey(t *testing.T) {
 		{"AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/01/readme.txt", false, Key{}},
 		{"AWSLogs/1111/CloudTrail/us-east-1/2025/03/01/1111_CloudTrail_us-east-1_20250301T1005Z_abc.json.gz", false, Key{}},
 		{"logs/x.json.gz", false, Key{}},
+		// found by FuzzParseKey: no region, no date folders, the zero time
+		{"AWSLogs/000000000000/CloudTrail/////___00010101T0000Z", false, Key{}},
+		{"AWSLogs/111122223333/CloudTrail//2025/03/01/111122223333_CloudTrail__20250301T1005Z_abc.json.gz", false, Key{}},
+		{"AWSLogs/111122223333/CloudTrail/us-east-1/2025/3/01/111122223333_CloudTrail_us-east-1_20250301T1005Z_abc.json.gz", false, Key{}},
+		{"AWSLogs/111122223333/CloudTrail/us-east-1/0001/01/01/111122223333_CloudTrail_us-east-1_00010101T0000Z_abc.json.gz", false, Key{}},
 	}
 	for _, c := range cases {
 		got, ok := ParseKey(c.key)
