@@ -1,14 +1,7 @@
 package identity
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,34 +17,8 @@ var benchDirs = []string{"../../testdata/sample-trail", "../../testdata/stratus-
 func benchRecords(tb testing.TB) [][]byte {
 	tb.Helper()
 	var out [][]byte
-	var rd cloudtrail.Reader
 	for _, dir := range benchDirs {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") || strings.HasSuffix(p, ".py") || strings.Contains(p, "LICENSE") {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			dec, err := rd.Decoder(bytes.NewReader(b), p)
-			if err != nil {
-				return err
-			}
-			for {
-				rec, err := dec.Next()
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				out = append(out, append([]byte(nil), rec.Raw...))
-			}
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
+		walkRecords(tb, dir, false, func(rec *cloudtrail.Record) { out = append(out, append([]byte(nil), rec.Raw...)) })
 	}
 	if len(out) == 0 {
 		tb.Fatal("no records")

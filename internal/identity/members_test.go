@@ -1,13 +1,8 @@
 package identity
 
 import (
-	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -73,38 +68,7 @@ func TestMemberParserMatchesParseEvent(t *testing.T) {
 // rawRecords returns the compact text of every record under dir.
 func rawRecords(t *testing.T, dir string) []string {
 	var out []string
-	var rd cloudtrail.Reader
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md") || strings.Contains(p, "LICENSE") {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		dec, err := rd.Decoder(f, p)
-		if err != nil {
-			return nil
-		}
-		for {
-			rec, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			var de *cloudtrail.DecodeError
-			switch {
-			case err == nil:
-				out = append(out, string(rec.Raw))
-			case errors.As(err, &de) && !de.Fatal:
-			default:
-				return nil
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	walkRecords(t, dir, true, func(rec *cloudtrail.Record) { out = append(out, string(rec.Raw)) })
 	return out
 }
 
