@@ -85,29 +85,34 @@ type ingestResult struct {
 	partial bool             // only events; more results of the input follow
 }
 
-// eventBuffers recycles the slices that carry identity events from the
-// workers to the serial actor stage: an Event is large, and a new slice
-// per input was most of what ingest allocated. Slices are not cleared
-// when recycled; the strings they still hold are bounded by the pool.
-type eventBuffers struct{ free chan []identity.Event }
+// freeList recycles slices handed from one goroutine to another, so that
+// a stream of batches does not allocate (and zero) a new slice for each.
+// get makes a slice of capacity size when none is free; put drops the
+// slice when the list is full.
+type freeList[T any] struct {
+	free chan []T
+	size int
+}
 
-func newEventBuffers(n int) *eventBuffers { return &eventBuffers{free: make(chan []identity.Event, n)} }
+func newFreeList[T any](n, size int) freeList[T] {
+	return freeList[T]{free: make(chan []T, n), size: size}
+}
 
-func (b *eventBuffers) get() []identity.Event {
+func (f freeList[T]) get() []T {
 	select {
-	case e := <-b.free:
-		return e
+	case s := <-f.free:
+		return s
 	default:
-		return make([]identity.Event, 0, 256) // most delivery files hold fewer records
+		return make([]T, 0, f.size)
 	}
 }
 
-func (b *eventBuffers) put(e []identity.Event) {
-	if cap(e) == 0 {
+func (f freeList[T]) put(s []T) {
+	if cap(s) == 0 {
 		return
 	}
 	select {
-	case b.free <- e[:0]:
+	case f.free <- s[:0]:
 	default:
 	}
 }
@@ -189,7 +194,11 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 		aw.add(actorParts.of(ev), actorRow(ev, &a))
 	}
 
-	eventBufs := newEventBuffers(4 * o.workers)
+	// The slices that carry identity events to the actor stage: an Event
+	// is large, and a new slice per input was most of what ingest
+	// allocated. They are not cleared when recycled; the strings they
+	// still hold are bounded by the list.
+	eventBufs := newFreeList[identity.Event](4*o.workers, 256) // most delivery files hold fewer records
 	counter := newProgress(s)
 	source.Ordered(ctx, inputs, o.workers,
 		func(ctx context.Context, in source.Input, send func(ingestResult)) {
@@ -272,7 +281,7 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 type actorRowWriter struct {
 	batch []actorRowAt
 	full  chan []actorRowAt
-	free  chan []actorRowAt
+	free  freeList[actorRowAt]
 	done  chan error
 }
 
@@ -284,7 +293,7 @@ type actorRowAt struct {
 const actorRowBatch = 1024
 
 func newActorRowWriter(w *store.ActorWriter) *actorRowWriter {
-	aw := &actorRowWriter{full: make(chan []actorRowAt, 4), free: make(chan []actorRowAt, 6), done: make(chan error, 1)}
+	aw := &actorRowWriter{full: make(chan []actorRowAt, 4), free: newFreeList[actorRowAt](6, actorRowBatch), done: make(chan error, 1)}
 	go func() {
 		var err error
 		for b := range aw.full {
@@ -294,10 +303,7 @@ func newActorRowWriter(w *store.ActorWriter) *actorRowWriter {
 				}
 			}
 			clear(b)
-			select {
-			case aw.free <- b[:0]:
-			default:
-			}
+			aw.free.put(b)
 		}
 		aw.done <- err
 	}()
@@ -306,11 +312,7 @@ func newActorRowWriter(w *store.ActorWriter) *actorRowWriter {
 
 func (aw *actorRowWriter) add(p store.Partition, row store.ActorRow) {
 	if aw.batch == nil {
-		select {
-		case aw.batch = <-aw.free:
-		default:
-			aw.batch = make([]actorRowAt, 0, actorRowBatch)
-		}
+		aw.batch = aw.free.get()
 	}
 	aw.batch = append(aw.batch, actorRowAt{p, row})
 	if len(aw.batch) == actorRowBatch {
@@ -459,7 +461,7 @@ func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
 const maxFetchedObject = 256 << 20
 
 func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
-	actors bool, bufs *eventBuffers, send func(ingestResult)) ingestResult {
+	actors bool, bufs freeList[identity.Event], send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	var fetched []byte // a remote object read whole, to know its hash before ingesting it
 	switch {
