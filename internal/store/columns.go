@@ -218,10 +218,17 @@ type shredder struct {
 	// scratch per group node (by id): the child values of the current
 	// object
 	scratch [][]*fastjson.Value
-	// order caches, per group node (by id), the child index of the i-th
-	// key of the last object seen, so that records with the same key
-	// order resolve each key with one comparison.
-	order   [][]int32
+	// order caches, for the tree walk, per group node (by id), the child
+	// index of the i-th key of the last object seen, so that records with
+	// the same key order resolve each key with one comparison.
+	order [][]int32
+	// next caches, for the text scanner, per group node (by id), the two
+	// keys that last followed each child (at 1+child; 0 is the first key,
+	// and len(kids)+1 follows keys not in the plan). Records of several
+	// shapes interleave but share their key sequences, so on the 1M-event
+	// corpus 98% of keys resolve with one or two comparisons, against 70%
+	// when guessing by position (a key more or less shifts all the rest).
+	next    [][][2]keyGuess
 	entries []mapEntry
 }
 

@@ -122,8 +122,9 @@ func (r *rawShredder) object(n *node, i, rep, depth int) (int, uint64) {
 	if r.at(i) == '}' {
 		i++
 	} else {
-		order := r.s.orderOf(n)
-		for k := 0; ; k++ {
+		next := r.s.nextOf(n)
+		prev := 0 // where in next the current key is predicted
+		for {
 			if r.at(i) != '"' {
 				return -1, 0
 			}
@@ -136,18 +137,27 @@ func (r *rawShredder) object(n *node, i, rep, depth int) (int, uint64) {
 				return -1, 0
 			}
 			i = kend + 1
-			j := int32(-1)
-			if k < len(*order) && (*order)[k] >= 0 && n.kids[(*order)[k]].key == string(key) {
-				j = (*order)[k]
+			g := &next[prev]
+			var j int32
+			// (string(key) == … does not allocate; a switch on it would.)
+			if string(key) == g[0].key {
+				j = g[0].child
+			} else if string(key) == g[1].key {
+				j = g[1].child
+				g[0], g[1] = g[1], g[0]
 			} else {
+				g[1] = g[0]
 				if c, ok := n.index[string(key)]; ok {
-					j = int32(c)
-				}
-				if k < len(*order) {
-					(*order)[k] = j
+					g[0] = keyGuess{n.kids[c].key, int32(c)}
 				} else {
-					*order = append(*order, j)
+					g[0] = keyGuess{string(key), -1}
 				}
+				j = g[0].child
+			}
+			if j >= 0 {
+				prev = int(j) + 1
+			} else {
+				prev = len(n.kids) + 1
 			}
 			if j >= 0 && seen&(1<<j) == 0 { // the first of duplicate keys wins, as with Get
 				seen |= 1 << j
@@ -533,6 +543,29 @@ func (r *rawShredder) number(i int) int {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// nextOf returns the key-order cache of the text scanner for group or
+// list node n (see shredder.next).
+func (s *shredder) nextOf(n *node) [][2]keyGuess {
+	if n.id >= len(s.next) {
+		s.next = append(s.next, make([][][2]keyGuess, n.id+1-len(s.next))...)
+	}
+	if s.next[n.id] == nil {
+		next := make([][2]keyGuess, len(n.kids)+2)
+		for i := range next {
+			next[i] = [2]keyGuess{{child: -1}, {child: -1}}
+		}
+		s.next[n.id] = next
+	}
+	return s.next[n.id]
+}
+
+// keyGuess is the key expected next in an object, and its child index
+// (-1: not in the plan).
+type keyGuess struct {
+	key   string
+	child int32
+}
 
 // orderOf returns the key-order cache of group or list node n (see
 // shredder.order).
