@@ -104,6 +104,7 @@ func runQuery(ctx context.Context, o *queryOptions, s Streams) error {
 	}
 	defer eng.Close()
 	eng.Rewrite = trino.Rewrite
+	eng.Names = trino.OutputNames
 	if strings.TrimSpace(o.sql) == "" {
 		return queryPrompt(ctx, eng, o, s)
 	}

@@ -30,6 +30,10 @@ type Engine struct {
 	// Rewrite, when set, rewrites each statement before it runs
 	// (RewriteAthena).
 	Rewrite func(string) string
+	// Names, when set, names the result columns from the statement's
+	// parse tree (DuckDB's json_serialize_sql) and the names DuckDB gave
+	// them (trino.OutputNames).
+	Names func(ast []byte, cols []string) []string
 
 	db   *sql.DB
 	conn *sql.Conn
@@ -206,6 +210,14 @@ func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err
+	}
+	if e.Names != nil {
+		var ast []byte
+		// Statements DuckDB cannot serialize (SHOW, DESCRIBE, …) say so
+		// in the JSON, and keep DuckDB's names.
+		if err := e.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", query).Scan(&ast); err == nil {
+			cols = e.Names(ast, cols)
+		}
 	}
 	if err := sink.Columns(cols); err != nil {
 		return err
