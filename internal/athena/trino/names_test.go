@@ -62,3 +62,18 @@ func TestOutputNames(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOutputNames: any tree gives one name per column.
+func FuzzOutputNames(f *testing.F) {
+	f.Add([]byte(`{"error":false,"statements":[{"node":{"type":"SELECT_NODE","select_list":[{"class":"STAR"},{"class":"FUNCTION","alias":""},{"class":"COLUMN_REF","column_names":["a","B"]}]}}]}`), 4)
+	f.Add([]byte(`{"statements":[{"node":{"type":"SET_OPERATION_NODE","left":{"type":"SELECT_NODE","select_list":[{"class":"CONSTANT","alias":"X"}]}}}]}`), 1)
+	f.Fuzz(func(t *testing.T, ast []byte, n int) {
+		cols := make([]string, n%64&63)
+		for i := range cols {
+			cols[i] = "c"
+		}
+		if got := OutputNames(ast, cols); len(got) != len(cols) {
+			t.Fatalf("%d names for %d columns", len(got), len(cols))
+		}
+	})
+}
