@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -177,7 +176,8 @@ func newResultSink(format string, w *bufio.Writer) query.Sink {
 }
 
 // cellText renders a value as Athena's console does: NULL as empty in CSV
-// and "NULL" in tables, nested values as JSON, times in ISO 8601.
+// and "NULL" in tables, nested values as JSON, times in ISO 8601, doubles
+// as Java prints them (1.740787203E9).
 func cellText(v any) (string, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -189,7 +189,7 @@ func cellText(v any) (string, bool) {
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05.000"), true
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
+		return trino.FormatDouble(x), true
 	case fmt.Stringer:
 		return x.String(), true
 	case []any, map[string]any:

@@ -28,6 +28,11 @@ func TestIngestQuery(t *testing.T) {
 		{"top_events_table", `SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1 ORDER BY n DESC, eventname LIMIT 5`, "table"},
 		{"nested_json", `SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS role, readonly, resources[1].arn AS first_resource,
 			"timestamp" FROM cloudtrail_logs WHERE eventname = 'GetPasswordData' ORDER BY eventtime, eventid LIMIT 2`, "json"},
+		// Athena's names (_colN) and Java's doubles (1.7407872E9), in both
+		// text formats.
+		{"athena_output_csv", `SELECT eventname, count(*), avg(length(eventid)), to_unixtime(from_iso8601_timestamp(min(eventtime))) * 1, 1e-5 AS Tiny
+			FROM cloudtrail_logs WHERE eventname IN ('ConsoleLogin', 'GetObject') GROUP BY 1 ORDER BY 1`, "csv"},
+		{"athena_output_table", `SELECT eventname, count(*), 0.25e0 FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' GROUP BY 1`, "table"},
 		{"partitions_csv", `SELECT "timestamp", count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 1`, "csv"},
 		// The resolved actors join on eventid: the 30 GetPasswordData
 		// calls go back to christophe's AssumeRole through the key it issued.
