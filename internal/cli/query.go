@@ -177,7 +177,8 @@ func newResultSink(format string, w *bufio.Writer) query.Sink {
 
 // cellText renders a value as Athena's console does: NULL as empty in CSV
 // and "NULL" in tables, nested values as JSON, times in ISO 8601, doubles
-// as Java prints them (1.740787203E9).
+// as Java prints them (1.740787203E9), dates, times and timestamps with
+// time zone in Athena's forms (query.Date, query.TimeOfDay, query.Instant).
 func cellText(v any) (string, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -231,6 +232,8 @@ func (j *jsonSink) Row(v []any) error {
 		j.w.WriteByte(':')
 		switch t := x.(type) {
 		case time.Time:
+			x = t.UTC().Format(time.RFC3339Nano)
+		case query.Instant:
 			x = t.UTC().Format(time.RFC3339Nano)
 		case fmt.Stringer:
 			x = t.String()

@@ -28,10 +28,13 @@ func TestIngestQuery(t *testing.T) {
 		{"top_events_table", `SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1 ORDER BY n DESC, eventname LIMIT 5`, "table"},
 		{"nested_json", `SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS role, readonly, resources[1].arn AS first_resource,
 			"timestamp" FROM cloudtrail_logs WHERE eventname = 'GetPasswordData' ORDER BY eventtime, eventid LIMIT 2`, "json"},
-		// Athena's names (_colN) and Java's doubles (1.7407872E9), in both
-		// text formats.
-		{"athena_output_csv", `SELECT eventname, count(*), avg(length(eventid)), to_unixtime(from_iso8601_timestamp(min(eventtime))) * 1, 1e-5 AS Tiny
+		// Athena's names (_colN), Java's doubles (1.7407872E9), dates and
+		// timestamps with time zone, in the three formats.
+		{"athena_output_csv", `SELECT eventname, count(*), avg(length(eventid)), to_unixtime(from_iso8601_timestamp(min(eventtime))) * 1, 1e-5 AS Tiny,
+			min(from_iso8601_timestamp(eventtime)) AS first_seen, CAST(min(from_iso8601_timestamp(eventtime)) AS DATE) AS day, min(date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ')) AS local
 			FROM cloudtrail_logs WHERE eventname IN ('ConsoleLogin', 'GetObject') GROUP BY 1 ORDER BY 1`, "csv"},
+		{"athena_output_json", `SELECT min(from_iso8601_timestamp(eventtime)) AS first_seen, CAST(min(from_iso8601_timestamp(eventtime)) AS DATE) AS day, count(*), 0.5e0 AS half
+			FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin'`, "json"},
 		{"athena_output_table", `SELECT eventname, count(*), 0.25e0 FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' GROUP BY 1`, "table"},
 		{"partitions_csv", `SELECT "timestamp", count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 1`, "csv"},
 		// The resolved actors join on eventid: the 30 GetPasswordData

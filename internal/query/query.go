@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "github.com/marcboeker/go-duckdb/v2" // registers the "duckdb" driver
 
@@ -202,6 +203,16 @@ func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
 	if e.Rewrite != nil {
 		query = e.Rewrite(query)
 	}
+	// The parse tree is asked for first: a statement run on the
+	// connection while a result streams would cut the result short.
+	var ast []byte
+	if e.Names != nil {
+		// Statements DuckDB cannot serialize (SHOW, DESCRIBE, …) say so
+		// in the JSON, and keep DuckDB's names.
+		if err := e.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", query).Scan(&ast); err != nil {
+			ast = nil
+		}
+	}
 	rows, err := e.conn.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -211,13 +222,12 @@ func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
 	if err != nil {
 		return err
 	}
-	if e.Names != nil {
-		var ast []byte
-		// Statements DuckDB cannot serialize (SHOW, DESCRIBE, …) say so
-		// in the JSON, and keep DuckDB's names.
-		if err := e.conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", query).Scan(&ast); err == nil {
-			cols = e.Names(ast, cols)
-		}
+	if ast != nil {
+		cols = e.Names(ast, cols)
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
 	}
 	if err := sink.Columns(cols); err != nil {
 		return err
@@ -231,11 +241,47 @@ func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
+		for i, v := range vals {
+			if t, ok := v.(time.Time); ok {
+				vals[i] = typedTime(types[i].DatabaseTypeName(), t)
+			}
+		}
 		if err := sink.Row(vals); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// Date is a DATE value, which Athena prints as 2025-03-01.
+type Date struct{ time.Time }
+
+func (d Date) String() string { return d.UTC().Format(time.DateOnly) }
+
+// Instant is a TIMESTAMP WITH TIME ZONE value. DuckDB keeps the instant,
+// not the zone, so it prints in UTC, as Athena prints one in UTC:
+// 2025-03-01 00:00:03.000 UTC.
+type Instant struct{ time.Time }
+
+func (i Instant) String() string { return i.UTC().Format("2006-01-02 15:04:05.000") + " UTC" }
+
+// TimeOfDay is a TIME value, which Athena prints as 15:04:05.000.
+type TimeOfDay struct{ time.Time }
+
+func (t TimeOfDay) String() string { return t.Format("15:04:05.000") }
+
+// typedTime tells apart the SQL types the driver scans all as time.Time
+// (a TIMESTAMP stays a time.Time).
+func typedTime(sqlType string, t time.Time) any {
+	switch sqlType {
+	case "DATE":
+		return Date{t}
+	case "TIMESTAMPTZ":
+		return Instant{t}
+	case "TIME":
+		return TimeOfDay{t}
+	}
+	return t
 }
 
 func sqlList(files []string) string {
