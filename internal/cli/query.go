@@ -23,10 +23,11 @@ import (
 )
 
 type queryOptions struct {
-	store  string
-	format string
-	file   string
-	sql    string
+	store     string
+	format    string
+	file      string
+	sql       string
+	databases []string
 }
 
 func newQueryCmd(s Streams) *cobra.Command {
@@ -40,6 +41,13 @@ Athena tables so that the queries you run on Athena run here unchanged:
   cloudtrail_logs, cloudtrail_logs_pp   CloudTrail, the Athena CloudTrail table's
                                         columns, plus "timestamp" (yyyy/MM/dd) and
                                         the store's partitions account, region, date
+  cloudtrail_actors                     who is behind each event, joined on eventid
+  s3_access_logs, server_access_logs_pp S3 server access logs, the Athena table's
+                                        columns, plus "timestamp" (yyyy/MM/dd)
+  tag_snapshots, resource_tags          tags collected by 'trailwatch inventory'
+
+The tables also answer to default.TABLE and AwsDataCatalog.default.TABLE, as
+Athena's default database, and to NAME.TABLE for each --database NAME.
 
 Athena (Trino) functions such as json_extract_scalar, from_iso8601_timestamp,
 date_parse and regexp_like are available (docs/athena.md lists them and the
@@ -64,6 +72,7 @@ Lines otherwise (--format).`,
 	f.StringVar(&o.store, "store", "", "store directory made by 'trailwatch ingest'")
 	f.StringVar(&o.format, "format", "", "output format: table, csv or json (default: table on a terminal, else csv)")
 	f.StringVarP(&o.file, "file", "f", "", "read the SQL from FILE")
+	f.StringArrayVar(&o.databases, "database", nil, "also answer to `NAME`.TABLE, the Athena database the queries name (repeatable)")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }
@@ -103,6 +112,11 @@ func runQuery(ctx context.Context, o *queryOptions, s Streams) error {
 	}
 	defer eng.Close()
 	eng.Rewrite = trino.Rewrite
+	for _, d := range o.databases {
+		if err := eng.AddDatabase(ctx, d); err != nil {
+			return &usageError{fmt.Errorf("query: --database: %w", err)}
+		}
+	}
 	eng.Names = trino.OutputNames
 	if strings.TrimSpace(o.sql) == "" {
 		return queryPrompt(ctx, eng, o, s)

@@ -23,28 +23,36 @@ func TestIngestQuery(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ingested 0 records from 0 inputs") || !strings.Contains(out, "37 inputs already in the store") {
 		t.Fatalf("second ingest: exit %d\n%s", code, out)
 	}
-	for _, c := range []struct{ name, sql, format string }{
-		{"count_csv", `SELECT count(*) AS n, count(DISTINCT eventid) AS ids FROM cloudtrail_logs`, "csv"},
-		{"top_events_table", `SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1 ORDER BY n DESC, eventname LIMIT 5`, "table"},
+	for _, c := range []struct {
+		name, sql, format string
+		flags             []string
+	}{
+		{"count_csv", `SELECT count(*) AS n, count(DISTINCT eventid) AS ids FROM cloudtrail_logs`, "csv", nil},
+		{"top_events_table", `SELECT eventname, count(*) AS n FROM cloudtrail_logs_pp GROUP BY 1 ORDER BY n DESC, eventname LIMIT 5`, "table", nil},
 		{"nested_json", `SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS role, readonly, resources[1].arn AS first_resource,
-			"timestamp" FROM cloudtrail_logs WHERE eventname = 'GetPasswordData' ORDER BY eventtime, eventid LIMIT 2`, "json"},
+			"timestamp" FROM cloudtrail_logs WHERE eventname = 'GetPasswordData' ORDER BY eventtime, eventid LIMIT 2`, "json", nil},
 		// Athena's names (_colN), Java's doubles (1.7407872E9), dates and
 		// timestamps with time zone, in the three formats.
 		{"athena_output_csv", `SELECT eventname, count(*), avg(length(eventid)), to_unixtime(from_iso8601_timestamp(min(eventtime))) * 1, 1e-5 AS Tiny,
 			min(from_iso8601_timestamp(eventtime)) AS first_seen, CAST(min(from_iso8601_timestamp(eventtime)) AS DATE) AS day, min(date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ')) AS local
-			FROM cloudtrail_logs WHERE eventname IN ('ConsoleLogin', 'GetObject') GROUP BY 1 ORDER BY 1`, "csv"},
+			FROM cloudtrail_logs WHERE eventname IN ('ConsoleLogin', 'GetObject') GROUP BY 1 ORDER BY 1`, "csv", nil},
 		{"athena_output_json", `SELECT min(from_iso8601_timestamp(eventtime)) AS first_seen, CAST(min(from_iso8601_timestamp(eventtime)) AS DATE) AS day, count(*), 0.5e0 AS half
-			FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin'`, "json"},
-		{"athena_output_table", `SELECT eventname, count(*), 0.25e0 FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' GROUP BY 1`, "table"},
-		{"partitions_csv", `SELECT "timestamp", count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 1`, "csv"},
+			FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin'`, "json", nil},
+		{"athena_output_table", `SELECT eventname, count(*), 0.25e0 FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' GROUP BY 1`, "table", nil},
+		{"partitions_csv", `SELECT "timestamp", count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 1`, "csv", nil},
 		// The resolved actors join on eventid: the 30 GetPasswordData
 		// calls go back to christophe's AssumeRole through the key it issued.
 		{"actors_join_csv", `SELECT a.who, a.method, a.origin_type, a.chain_length, count(*) AS n FROM cloudtrail_logs c
-			JOIN cloudtrail_actors a USING (eventid) WHERE c.eventname = 'GetPasswordData' GROUP BY ALL ORDER BY n DESC`, "csv"},
-		{"actors_methods_csv", `SELECT method, count(*) AS n FROM cloudtrail_actors GROUP BY 1 ORDER BY 1`, "csv"},
+			JOIN cloudtrail_actors a USING (eventid) WHERE c.eventname = 'GetPasswordData' GROUP BY ALL ORDER BY n DESC`, "csv", nil},
+		{"actors_methods_csv", `SELECT method, count(*) AS n FROM cloudtrail_actors GROUP BY 1 ORDER BY 1`, "csv", nil},
+		// Database names from Athena queries: default (unquoted, as the
+		// user guide writes it), the console's catalog, and --database.
+		{"athena_databases_csv", `SELECT count(*) AS n, count(a.who) AS actors, (SELECT count(*) FROM security.s3_access_logs) AS s3
+			FROM default.cloudtrail_logs l JOIN "AwsDataCatalog"."default"."cloudtrail_actors" a USING (eventid)`, "csv", []string{"--database", "Security"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			stdout, stderr, code := run(t, "", "query", "--store", dir, "--format", c.format, c.sql)
+			args := append([]string{"query", "--store", dir, "--format", c.format}, c.flags...)
+			stdout, stderr, code := run(t, "", append(args, c.sql)...)
 			golden(t, filepath.Join("query", c.name), stdout+"--- stderr ---\n"+stderr)
 			if code != 0 {
 				t.Errorf("exit %d", code)
@@ -101,6 +109,11 @@ func TestQueryErrors(t *testing.T) {
 	_, stderr, code := run(t, "", "query", "--store", dir, "SELEC 1")
 	if code != 2 || !strings.Contains(stderr, "trailwatch: query: ") || !strings.Contains(stderr, "syntax error") {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+	// A --database name DuckDB keeps for itself is a usage error.
+	_, stderr, code = run(t, "", "query", "--store", dir, "--database", "MAIN", "SELECT 1")
+	if code != 2 || !strings.Contains(stderr, "query: --database: database MAIN: the name is DuckDB's own") {
+		t.Errorf("--database MAIN: exit %d: %s", code, stderr)
 	}
 	// The prompt runs statement after statement and survives an error.
 	stdout, stderr, code := run(t, "SELECT 1 AS a;\nSELEC 2;\nSELECT\n 3 AS b;\n", "query", "--store", dir, "--format", "csv")

@@ -36,9 +36,10 @@ type Engine struct {
 	// them (trino.OutputNames).
 	Names func(ast []byte, cols []string) []string
 
-	db   *sql.DB
-	conn *sql.Conn
-	tmp  string // schema-only Parquet files for empty tables
+	db        *sql.DB
+	conn      *sql.Conn
+	databases bool   // createDatabases ran
+	tmp       string // schema-only Parquet files for empty tables
 }
 
 // Open creates the database, runs setup (compatibility macros), and
@@ -122,6 +123,60 @@ FROM read_parquet(%s, hive_partitioning = true, hive_types = {'bucket': VARCHAR,
 	return e.createTagViews(ctx, st.Dir)
 }
 
+// tables are the views every store has, in the schema main.
+func tables() []string {
+	return []string{"cloudtrail_logs", "cloudtrail_logs_pp", "cloudtrail_actors", "s3_access_logs",
+		"server_access_logs_pp", "tag_snapshots", "resource_tags"}
+}
+
+// createDatabases makes the tables answer to the names Athena queries
+// give them too: default.t (Athena's default database), and
+// awsdatacatalog.default.t (its catalog, as the console writes it). Run
+// calls it for the first statement that may use them: the views take
+// 10 ms to make.
+func (e *Engine) createDatabases(ctx context.Context) error {
+	if e.databases {
+		return nil
+	}
+	e.databases = true
+	stmts := []string{`CREATE SCHEMA "default"`, `ATTACH ':memory:' AS awsdatacatalog`, `CREATE SCHEMA awsdatacatalog."default"`}
+	for _, t := range tables() {
+		stmts = append(stmts, fmt.Sprintf(`CREATE VIEW "default".%s AS SELECT * FROM memory.main.%[1]s`, t),
+			fmt.Sprintf(`CREATE VIEW awsdatacatalog."default".%s AS SELECT * FROM memory.main.%[1]s`, t))
+	}
+	for _, stmt := range stmts {
+		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create database names: %w", err)
+		}
+	}
+	return nil
+}
+
+// AddDatabase makes the tables answer to name.t too, for queries written
+// for an Athena database of that name.
+func (e *Engine) AddDatabase(ctx context.Context, name string) error {
+	if err := e.createDatabases(ctx); err != nil {
+		return err
+	}
+	for _, own := range []string{"main", "temp", "system", "information_schema", "pg_catalog"} {
+		if strings.EqualFold(name, own) {
+			return fmt.Errorf("database %s: the name is DuckDB's own", name)
+		}
+	}
+	q := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + q, "CREATE SCHEMA IF NOT EXISTS awsdatacatalog." + q}
+	for _, t := range tables() {
+		stmts = append(stmts, fmt.Sprintf(`CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM memory.main.%[2]s`, q, t),
+			fmt.Sprintf(`CREATE OR REPLACE VIEW awsdatacatalog.%s.%s AS SELECT * FROM memory.main.%[2]s`, q, t))
+	}
+	for _, stmt := range stmts {
+		if _, err := e.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("database %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // createTagViews makes the inventory's snapshots tables: tag_snapshots
 // (one row per snapshot) and resource_tags (one row per ARN and tag; an
 // ARN known to carry no tags has one row with NULL key and value).
@@ -202,6 +257,11 @@ type Sink interface {
 func (e *Engine) Run(ctx context.Context, query string, sink Sink) error {
 	if e.Rewrite != nil {
 		query = e.Rewrite(query)
+	}
+	if l := strings.ToLower(query); strings.Contains(l, "default") || strings.Contains(l, "awsdatacatalog") {
+		if err := e.createDatabases(ctx); err != nil {
+			return err
+		}
 	}
 	// The parse tree is asked for first: a statement run on the
 	// connection while a result streams would cut the result short.

@@ -24,6 +24,9 @@ import (
 //   - if(c, v) gets its NULL else-value (DuckDB's if takes three arguments).
 //   - UNNEST(a, b, ...) and UNNEST(...) WITH ORDINALITY, which DuckDB
 //     rejects, become a subquery of DuckDB unnest calls (rewriteUnnest).
+//   - default.t and awsdatacatalog.default.t name Athena's default
+//     database, whose name DuckDB reads as the keyword DEFAULT: it is
+//     quoted ("default"), a schema that holds the tables (query.Open).
 //   - A TIMESTAMP literal with a time zone ('2020-03-01 00:00 UTC') is a
 //     timestamp with time zone in Trino: it becomes a TIMESTAMPTZ literal.
 //
@@ -47,6 +50,12 @@ func Rewrite(sql string) string {
 			j := i
 			for j < len(sql) && isIdentByte(sql[j]) {
 				j++
+			}
+			if j < len(sql) && sql[j] == '.' && strings.EqualFold(sql[i:j], "default") {
+				// Athena's default database: a keyword to DuckDB.
+				b.WriteString(`"default"`)
+				i = j
+				continue
 			}
 			if out, end, ok := rewriteCall(sql, i, j); ok {
 				b.WriteString(out)

@@ -7,6 +7,10 @@ import (
 
 func TestRewrite(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
+		// Athena's default database (the user guide's examples name it).
+		{`SELECT * FROM default.cloudtrail_logs d JOIN AwsDataCatalog.DEFAULT.s3_access_logs s ON true`,
+			`SELECT * FROM "default".cloudtrail_logs d JOIN AwsDataCatalog."default".s3_access_logs s ON true`},
+		{`SELECT 'default.x', "default".y, default_x.z, x.default FROM t`, `SELECT 'default.x', "default".y, default_x.z, x.default FROM t`},
 		// Seed 003's S3 access log time.
 		{`SELECT parse_datetime(requestdatetime, 'dd/MMM/yyyy:HH:mm:ss Z') AS log_time`,
 			`SELECT CAST(strptime(requestdatetime, '%d/%b/%Y:%H:%M:%S %z') AS TIMESTAMPTZ) AS log_time`},
