@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailwatch/trailwatch/internal/javafmt"
 )
 
 // Datapoint is one period's aggregated value. Start is the beginning of the
@@ -168,7 +170,7 @@ func crossed(c Config, ev []Datapoint, of int, alarm bool) string {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(JavaDouble(d.Value))
+		sb.WriteString(javafmt.Double(d.Value))
 		sb.WriteString(" (")
 		sb.WriteString(d.Start.UTC().Format(ReasonTimeLayout))
 		sb.WriteString(")")
@@ -181,7 +183,7 @@ func crossed(c Config, ev []Datapoint, of int, alarm bool) string {
 	}
 	sb.WriteString(c.Comparison.phrase())
 	sb.WriteString(" the threshold (")
-	sb.WriteString(JavaDouble(c.Threshold))
+	sb.WriteString(javafmt.Double(c.Threshold))
 	sb.WriteString(") (minimum ")
 	if alarm {
 		sb.WriteString(plural(c.M(), "datapoint"))
@@ -223,37 +225,4 @@ func wasWere(n int) string {
 		return "was"
 	}
 	return "were"
-}
-
-// JavaDouble formats v the way CloudWatch's reasons do (Java's
-// Double.toString): "1.0", "0.5", "1.0E7", "1.0E-4".
-func JavaDouble(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Infinity"
-	case math.IsInf(v, -1):
-		return "-Infinity"
-	case v == 0:
-		if math.Signbit(v) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	a := math.Abs(v)
-	if a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(v, 'E', -1, 64) // 1.5E+07
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }

@@ -178,20 +178,6 @@ func TestReasons(t *testing.T) {
 	}
 }
 
-func TestJavaDouble(t *testing.T) {
-	for _, tt := range []struct {
-		v    float64
-		want string
-	}{
-		{0, "0.0"}, {1, "1.0"}, {537, "537.0"}, {0.19726775956284198, "0.19726775956284198"},
-		{-2.5, "-2.5"}, {1e7, "1.0E7"}, {1.5e-4, "1.5E-4"}, {0.001, "0.001"}, {9999999, "9999999.0"},
-	} {
-		if got := JavaDouble(tt.v); got != tt.want {
-			t.Errorf("JavaDouble(%v) = %q, want %q", tt.v, got, tt.want)
-		}
-	}
-}
-
 // TestComparisons: the four static-threshold ComparisonOperator values of
 // PutMetricAlarm ("The arithmetic operation to use when comparing the
 // specified statistic and threshold. The specified statistic value is used

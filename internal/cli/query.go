@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailwatch/trailwatch/internal/athena/trino"
+	"github.com/trailwatch/trailwatch/internal/javafmt"
 	"github.com/trailwatch/trailwatch/internal/query"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
@@ -204,7 +205,7 @@ func cellText(v any) (string, bool) {
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05.000"), true
 	case float64:
-		return trino.FormatDouble(x), true
+		return javafmt.Double(x), true
 	case fmt.Stringer:
 		return x.String(), true
 	case []any, map[string]any:

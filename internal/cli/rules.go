@@ -20,9 +20,9 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/trailwatch/trailwatch/internal/alarm"
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/javafmt"
 	"github.com/trailwatch/trailwatch/internal/pipeline"
 	"github.com/trailwatch/trailwatch/internal/rules"
 	"github.com/trailwatch/trailwatch/internal/rules/engine"
@@ -202,7 +202,7 @@ func showSet(w io.Writer, set *rules.Set) {
 			treat = "missing"
 		}
 		fmt.Fprintf(w, "  when %s of %s/%s over %ds is %s %s in %d of %d periods (missing data: %s)\n",
-			a.Statistic, a.Namespace, a.MetricName, a.Period, a.ComparisonOperator, alarm.JavaDouble(a.Threshold), m, a.EvaluationPeriods, treat)
+			a.Statistic, a.Namespace, a.MetricName, a.Period, a.ComparisonOperator, javafmt.Double(a.Threshold), m, a.EvaluationPeriods, treat)
 		for _, d := range a.Dimensions {
 			fmt.Fprintf(w, "  dimension %s=%s\n", d.Name, d.Value)
 		}

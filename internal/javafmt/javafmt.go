@@ -1,4 +1,7 @@
-package trino
+// Package javafmt writes numbers in the text forms Java gives them, which
+// the services trailwatch imitates print: CloudWatch's alarm reasons and
+// Athena's (Trino's) query results.
+package javafmt
 
 import (
 	"math"
@@ -6,12 +9,13 @@ import (
 	"strings"
 )
 
-// FormatDouble writes a DOUBLE as Athena (Trino, through Java's
-// Double.toString) prints it: the shortest digits that read back as x, in
+// Double is Java's Double.toString(x), as Athena prints a DOUBLE and
+// CloudWatch a datapoint or threshold: the shortest digits that read back
+// as x, in
 // plain notation with at least one fraction digit when 1e-3 <= |x| < 1e7
 // (100.0, 0.25), else in scientific notation with an upper-case E and no
 // plus sign (1.740787203E9, 1.0E-5); NaN, Infinity, -Infinity.
-func FormatDouble(x float64) string {
+func Double(x float64) string {
 	switch {
 	case math.IsNaN(x):
 		return "NaN"

@@ -1,4 +1,4 @@
-package trino
+package javafmt
 
 import (
 	"math"
@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// TestFormatDouble: Java's Double.toString, which Athena's results show
-// for DOUBLE values.
-func TestFormatDouble(t *testing.T) {
+// TestDouble: Java's Double.toString, which Athena's results show for
+// DOUBLE values and CloudWatch's alarm reasons for datapoints and
+// thresholds.
+func TestDouble(t *testing.T) {
 	tenth, fifth := 0.1, 0.2
 	for _, c := range []struct {
 		x    float64
@@ -19,22 +20,24 @@ func TestFormatDouble(t *testing.T) {
 		{1740787203, "1.740787203E9"}, {tenth + fifth, "0.30000000000000004"}, {123456.789, "123456.789"},
 		{-1.5e300, "-1.5E300"}, {math.MaxFloat64, "1.7976931348623157E308"}, {5e-324, "4.9E-324"},
 		{math.NaN(), "NaN"}, {math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"},
+		// from CloudWatch alarm reasons
+		{537, "537.0"}, {0.19726775956284198, "0.19726775956284198"}, {1.5e-4, "1.5E-4"},
 	} {
-		if got := FormatDouble(c.x); got != c.want {
-			t.Errorf("FormatDouble(%v) = %s, want %s", c.x, got, c.want)
+		if got := Double(c.x); got != c.want {
+			t.Errorf("Double(%v) = %s, want %s", c.x, got, c.want)
 		}
 	}
 }
 
-// FuzzFormatDouble: what is printed reads back as the same double.
-func FuzzFormatDouble(f *testing.F) {
+// FuzzDouble: what is printed reads back as the same double.
+func FuzzDouble(f *testing.F) {
 	f.Add(1740787203.0)
 	f.Add(0.00099)
 	f.Fuzz(func(t *testing.T, x float64) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return
 		}
-		s := FormatDouble(x)
+		s := Double(x)
 		y, err := strconv.ParseFloat(s, 64)
 		if err != nil || y != x || math.Signbit(y) != math.Signbit(x) {
 			t.Fatalf("%v printed as %s reads back as %v, %v", x, s, y, err)
