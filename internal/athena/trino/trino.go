@@ -152,6 +152,31 @@ func Statements() []string {
 		m(`to_utf8(s) AS encode(s)`),
 		m(`from_utf8(b) AS decode(b)`),
 
+		// URLs (https://trino.io/docs/current/functions/url.html). Trino
+		// parses with java.net.URI: NULL when the text is not a URI
+		// (a space, "<>\\^`{|}", a control character, a bad %-escape),
+		// and path, query and fragment come back %-decoded. The parts are
+		// RFC 3986's (appendix B): 2 scheme, 4 authority, 5 path, 6 "?"
+		// and 7 query, 8 "#" and 9 fragment. An opaque URI (mailto:a@b)
+		// has no path or query.
+		m(`trino_url_part(u, g) AS CASE WHEN NOT regexp_matches(u, '[\x00-\x20"<>\\^`+"`"+`{|}\x7f]|%($|.$|[^0-9A-Fa-f]|.[^0-9A-Fa-f])')
+			THEN system.main.regexp_extract(u, '^(([A-Za-z][A-Za-z0-9+.-]*):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$', g) END`),
+		m(`trino_url_opaque(u) AS trino_url_part(u, 2) <> '' AND trino_url_part(u, 3) = '' AND NOT starts_with(trino_url_part(u, 5), '/')`),
+		m(`url_extract_protocol(u) AS nullif(trino_url_part(u, 2), '')`),
+		m(`url_extract_host(u) AS nullif(system.main.regexp_replace(system.main.regexp_replace(trino_url_part(u, 4), '^[^@]*@', ''), ':[0-9]*$', ''), '')`),
+		m(`url_extract_port(u) AS TRY_CAST(nullif(system.main.regexp_extract(trino_url_part(u, 4), ':([0-9]+)$', 1), '') AS BIGINT)`),
+		m(`url_extract_path(u) AS CASE WHEN NOT trino_url_opaque(u) THEN system.main.url_decode(trino_url_part(u, 5)) END`),
+		m(`url_extract_query(u) AS CASE WHEN trino_url_part(u, 6) <> '' AND NOT trino_url_opaque(u) THEN system.main.url_decode(trino_url_part(u, 7)) END`),
+		m(`url_extract_fragment(u) AS CASE WHEN trino_url_part(u, 8) <> '' THEN system.main.url_decode(trino_url_part(u, 9)) END`),
+		// The first name or name=value of the decoded query whose name is n:
+		// its value, "" without "="; NULL when there is none.
+		m(`url_extract_parameter(u, n) AS (SELECT CASE WHEN strpos(a, '=') > 0 THEN substr(a, strpos(a, '=') + 1) ELSE '' END
+			FROM (SELECT list_filter(string_split(url_extract_query(u), '&'), x -> system.main.split_part(x, '=', 1) = n)[1] AS a) WHERE a IS NOT NULL)`),
+		// url_encode is Java's URLEncoder (space as +, * kept, ~ escaped);
+		// url_decode is URLDecoder (+ as space).
+		m(`url_encode(s) AS replace(replace(replace(system.main.url_encode(s), '%20', '+'), '%2A', '*'), '~', '%7E')`),
+		m(`url_decode(s) AS system.main.url_decode(replace(s, '+', ' '))`),
+
 		// Math (https://trino.io/docs/current/functions/math.html).
 		m(`rand() AS random()`),
 		m(`truncate(x) AS trunc(x)`),

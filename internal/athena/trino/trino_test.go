@@ -225,6 +225,32 @@ func TestFunctions(t *testing.T) {
 		{`try(CAST('x' AS INTEGER))`, "<nil>", ""},
 		{`try_cast('x' AS INTEGER)`, "<nil>", ""},
 
+		// https://trino.io/docs/current/functions/url.html: parts as
+		// java.net.URI gives them (decoded), NULL for what it rejects.
+		{`url_extract_protocol('https://www.example.com/a?b=c#d')`, "https", ""},
+		{`url_extract_host('https://user:pw@www.example.com:8443/a?b=c#d')`, "www.example.com", ""},
+		{`url_extract_host('http://[::1]:8080/')`, "[::1]", ""},
+		{`url_extract_host('/relative/path')`, "<nil>", ""},
+		{`url_extract_port('https://www.example.com:8443/a')`, "8443", "BIGINT"},
+		{`url_extract_port('https://www.example.com/a')`, "<nil>", ""},
+		{`url_extract_path('https://www.example.com/a%20b/c?x=1')`, "/a b/c", ""},
+		{`url_extract_path('https://www.example.com')`, "", ""},
+		{`url_extract_path('mailto:user@example.com')`, "<nil>", ""},
+		{`url_extract_query('https://h/p?b=c%26d+e#f')`, "b=c&d+e", ""},
+		{`url_extract_query('https://h/p?')`, "", ""},
+		{`url_extract_query('https://h/p#f')`, "<nil>", ""},
+		{`url_extract_fragment('https://h/p?q#sec%201')`, "sec 1", ""},
+		{`url_extract_fragment('https://h/p')`, "<nil>", ""},
+		{`url_extract_parameter('https://h/p?k1=v1&k2=v2&k1=v3', 'k1')`, "v1", ""},
+		{`url_extract_parameter('https://h/p?k1=v1&flag&k2=a=b', 'flag')`, "", ""},
+		{`url_extract_parameter('https://h/p?k1=v1&flag&k2=a=b', 'k2')`, "a=b", ""},
+		{`url_extract_parameter('https://h/p?k1=v1', 'k9')`, "<nil>", ""},
+		{`url_extract_parameter('https://h/p', 'k1')`, "<nil>", ""},
+		{`url_extract_host('http://a b/')`, "<nil>", ""},
+		{`url_extract_path('http://h/%zz')`, "<nil>", ""},
+		{`url_encode('a b*~/é')`, "a+b*%7E%2F%C3%A9", ""},
+		{`url_decode('http%3A%2F%2Ftest+x%2B')`, "http://test x+", ""},
+
 		// https://trino.io/docs/current/functions/math.html
 		{`5 / 2`, "2", "INTEGER"},
 		{`-7 / 2`, "-3", ""},
