@@ -88,6 +88,11 @@ func Statements() []string {
 		m(`millisecond(x) AS system.main.millisecond(x) % 1000`),
 		m(`last_day_of_month(x) AS last_day(x)`),
 		m(`current_timezone() AS current_setting('TimeZone')`),
+		// with_timezone: a local timestamp read in zone z. at_timezone keeps
+		// the instant (DuckDB holds no zone with it, and prints UTC); going
+		// through zone z and back checks that z is a zone.
+		m(`with_timezone(t, z) AS timezone(z, CAST(t AS TIMESTAMP))`),
+		m(`at_timezone(t, z) AS timezone(z, timezone(z, CAST(t AS TIMESTAMPTZ)))`),
 		// date_parse, date_format, parse_datetime and format_datetime are
 		// rewritten into strptime/strftime when their format is a string
 		// literal (Rewrite); DuckDB needs these formats as constants, which
@@ -112,6 +117,13 @@ func Statements() []string {
 		m(`regexp_extract(s, p) AS CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p, 0) END,
 			(s, p, g) AS CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p, g) END`),
 		m(`regexp_count(s, p) AS CAST(len(regexp_extract_all(s, p)) AS BIGINT)`),
+		// regexp_position: 1-based start of the first match (from start),
+		// -1 when there is none: the length of the text before it, plus one.
+		m(`regexp_position(s, p) AS CASE WHEN regexp_matches(s, p) THEN CAST(len(string_split_regex(s, p)[1]) + 1 AS BIGINT)
+				WHEN s IS NOT NULL AND p IS NOT NULL THEN CAST(-1 AS BIGINT) END,
+			(s, p, start) AS CASE WHEN start < 1 THEN error('regexp_position: start must be positive')
+				WHEN regexp_matches(substr(s, start), p) THEN CAST(len(string_split_regex(substr(s, start), p)[1]) + start AS BIGINT)
+				WHEN s IS NOT NULL AND p IS NOT NULL THEN CAST(-1 AS BIGINT) END`),
 		m(`regexp_split(s, p) AS string_split_regex(s, p)`),
 		m(`regexp_replace(s, p) AS system.main.regexp_replace(s, p, '', 'g'),
 			(s, p, r) AS system.main.regexp_replace(s, p, trino_replacement(r), 'g')`),

@@ -225,6 +225,14 @@ func TestFunctions(t *testing.T) {
 		{`try(CAST('x' AS INTEGER))`, "<nil>", ""},
 		{`try_cast('x' AS INTEGER)`, "<nil>", ""},
 
+		{`regexp_position('I have 23 apples, 5 pears and 13 oranges', '\b\d+\b')`, "8", "BIGINT"},
+		{`regexp_position('I have 23 apples, 5 pears and 13 oranges', '\b\d+\b', 5)`, "8", ""},
+		{`regexp_position('I have 23 apples, 5 pears and 13 oranges', '\b\d+\b', 12)`, "19", ""},
+		{`regexp_position('I have 23 apples', 'pears')`, "-1", ""},
+		{`regexp_position(NULL, 'a')`, "<nil>", ""},
+		{`with_timezone(TIMESTAMP '2001-08-22 03:04:05.321', 'America/Los_Angeles')`, "2001-08-22T10:04:05.321Z", ""},
+		{`at_timezone(TIMESTAMP '2021-08-22 03:04:05.321 UTC', 'America/Los_Angeles')`, "2021-08-22T03:04:05.321Z", ""},
+
 		// https://trino.io/docs/current/functions/url.html: parts as
 		// java.net.URI gives them (decoded), NULL for what it rejects.
 		{`url_extract_protocol('https://www.example.com/a?b=c#d')`, "https", ""},
@@ -285,6 +293,8 @@ func TestFunctionErrors(t *testing.T) {
 		{`date_format(TIMESTAMP '2020-03-01 00:00:00', '%D')`, "date_format: format '%D': %D is not supported"},
 		{`format_datetime(TIMESTAMP '2020-03-01 00:00:00', 'GG')`, "format_datetime: format 'GG': pattern letter G is not supported"},
 		{`date_parse('2020', '%Y-%m')`, "Could not parse string"},
+		{`at_timezone(TIMESTAMPTZ '2021-08-22 00:00:00+00', 'Nowhere/Zone')`, "Unknown TimeZone 'Nowhere/Zone'"},
+		{`regexp_position('abc', 'b', 0)`, "regexp_position: start must be positive"},
 	} {
 		var v any
 		err := conn.QueryRowContext(context.Background(), Rewrite("SELECT "+c.expr)).Scan(&v)
