@@ -171,7 +171,7 @@ func Statements() []string {
 		// RFC 3986's (appendix B): 2 scheme, 4 authority, 5 path, 6 "?"
 		// and 7 query, 8 "#" and 9 fragment. An opaque URI (mailto:a@b)
 		// has no path or query.
-		m(`trino_url_part(u, g) AS CASE WHEN NOT regexp_matches(u, '[\x00-\x20"<>\\^`+"`"+`{|}\x7f]|%($|.$|[^0-9A-Fa-f]|.[^0-9A-Fa-f])')
+		m(`trino_url_part(u, g) AS CASE WHEN NOT regexp_matches(u, '[\x00-\x20"<>\\^` + "`" + `{|}\x7f]|%($|.$|[^0-9A-Fa-f]|.[^0-9A-Fa-f])')
 			THEN system.main.regexp_extract(u, '^(([A-Za-z][A-Za-z0-9+.-]*):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$', g) END`),
 		m(`trino_url_opaque(u) AS trino_url_part(u, 2) <> '' AND trino_url_part(u, 3) = '' AND NOT starts_with(trino_url_part(u, 5), '/')`),
 		m(`url_extract_protocol(u) AS nullif(trino_url_part(u, 2), '')`),

@@ -256,6 +256,10 @@ func TestFunctions(t *testing.T) {
 		{`url_extract_parameter('https://h/p', 'k1')`, "<nil>", ""},
 		{`url_extract_host('http://a b/')`, "<nil>", ""},
 		{`url_extract_path('http://h/%zz')`, "<nil>", ""},
+		{"url_extract_path('http://h/a`b')", "<nil>", ""},
+		{`url_extract_path('http://h/a|b')`, "<nil>", ""},
+		{`url_extract_path('http://h/a\b')`, "<nil>", ""},
+		{`url_extract_path('http://h/a-b_c.d~e!$&''()*+,;=:@')`, "/a-b_c.d~e!$&'()*+,;=:@", ""},
 		{`url_encode('a b*~/é')`, "a+b*%7E%2F%C3%A9", ""},
 		{`url_decode('http%3A%2F%2Ftest+x%2B')`, "http://test x+", ""},
 
