@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -203,17 +205,30 @@ func (p Partition) Clean() Partition {
 	return p
 }
 
-// partitionValue keeps a partition value safe as a directory name.
+// maxPartitionValue bounds a partition value, so that its directory
+// name stays under the 255 bytes file systems allow whatever a record
+// holds (an account ID has 12 digits, a region name about 15 letters).
+const maxPartitionValue = 96
+
+// partitionValue keeps a partition value safe as a directory name: other
+// characters than letters, digits, - and _ become _, and a value longer
+// than maxPartitionValue keeps its start and a hash of the whole, so that
+// long values stay apart.
 func partitionValue(s string) string {
 	if s == "" {
 		return "unknown"
 	}
-	return strings.Map(func(r rune) rune {
+	v := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
 			return r
 		}
 		return '_'
 	}, s)
+	if len(v) > maxPartitionValue {
+		sum := sha256.Sum256([]byte(s))
+		v = v[:maxPartitionValue-17] + "_" + hex.EncodeToString(sum[:8])
+	}
+	return v
 }
 
 func userIdentity(u *fastjson.Value) *UserIdentity {

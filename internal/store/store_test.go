@@ -177,3 +177,31 @@ func TestIdlePartitionsFinished(t *testing.T) {
 		t.Errorf("sparse partition in %d files, want 2: %v", sparseFiles, run.Files[TableCloudTrail])
 	}
 }
+
+// TestPartitionClean: partition values are safe directory names of at
+// most maxPartitionValue bytes, and long values that differ stay apart
+// (a fuzzed record's 1,500-character account failed with "file name too
+// long").
+func TestPartitionClean(t *testing.T) {
+	long := strings.Repeat("1", 300)
+	for _, c := range []struct{ in, want string }{
+		{"", "unknown"},
+		{"123456789012", "123456789012"},
+		{"eu-west-1", "eu-west-1"},
+		{"a/b c..", "a_b_c__"},
+		{"東京", "__"},
+		{long, strings.Repeat("1", maxPartitionValue-17) + "_" + "6f631ea1d7c68b37"},
+	} {
+		got := Partition{Account: c.in, Region: c.in}.Clean()
+		if got.Account != c.want || got.Region != c.want || got.Date != "unknown" {
+			t.Errorf("Clean(%.20q) = %+v, want %q", c.in, got, c.want)
+		}
+		if len(got.Account) > maxPartitionValue {
+			t.Errorf("Clean(%.20q): %d bytes", c.in, len(got.Account))
+		}
+	}
+	a, b := Partition{Account: long + "a"}.Clean(), Partition{Account: long + "b"}.Clean()
+	if a.Account == b.Account {
+		t.Errorf("two long accounts share the partition %s", a.Account)
+	}
+}
