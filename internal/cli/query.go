@@ -52,7 +52,9 @@ Athena's default database, and to NAME.TABLE for each --database NAME.
 
 Athena (Trino) functions such as json_extract_scalar, from_iso8601_timestamp,
 date_parse and regexp_like are available (docs/athena.md lists them and the
-dialect differences that remain).
+dialect differences that remain). Result columns are named and values printed
+as in Athena's results: _col1 for an unnamed expression, doubles as 1.5E9,
+timestamps with time zone as 2025-03-01 00:00:03.000 UTC.
 
 The statement comes from the argument, from -f FILE, or, with neither, from an
 interactive prompt (statements end with ";"; history is kept in
