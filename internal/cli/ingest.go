@@ -6,9 +6,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/valyala/fastjson"
 
 	"github.com/trailwatch/trailwatch/internal/cloudtrail"
 	"github.com/trailwatch/trailwatch/internal/identity"
@@ -81,8 +79,8 @@ type ingestResult struct {
 	skipped bool // already in the store
 	errs    []error
 	notices []string
-	events  []identity.Event // for actor resolution, in record order
-	partial bool             // only events; more results of the input follow
+	events  []keyedEvent // for the actor stage
+	partial bool         // only events; more results of the input follow
 }
 
 // freeList recycles slices handed from one goroutine to another, so that
@@ -153,62 +151,56 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	}
 	notice := func(msg string) { fmt.Fprintf(errw, "trailwatch: %s\n", msg) }
 
-	// With actors, inputs go in delivery-time order, as scan and actors
-	// read them, so that identity resolution sees issuing events before
-	// their uses; without, in walk order, which keeps each partition's
-	// files together.
-	var inputs <-chan source.Input
-	if o.actors {
-		inputs = sortedInputs(ctx, o.inputs, s.In, report, notice)
-	} else {
-		walked := make(chan source.Input)
-		go source.Walk(ctx, o.inputs, s.In, walked, report, notice)
-		inputs = walked
-	}
+	// Inputs go in walk order, which keeps each partition's files
+	// together; actors do not need time order (see ingest_actors.go).
+	inputs := make(chan source.Input)
+	go source.Walk(ctx, o.inputs, s.In, inputs, report, notice)
 
 	// One pair of writers per worker, handed out through a free list so
 	// that no two inputs write through one writer at once.
 	free := make(chan *ingestWriters, o.workers)
 	writers := make([]*ingestWriters, o.workers)
+	seed := maphash.MakeSeed() // actor keys differ between runs
 	for w := range o.workers {
 		ct, err := store.NewCloudTrailWriter(st, run, strconv.Itoa(w))
 		if err != nil {
 			return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
 		}
 		writers[w] = newIngestWriters(ct, store.NewPartitionWriter[s3log.Row](st, run, store.TableS3Access, strconv.Itoa(w)))
+		if o.actors {
+			writers[w].keys = newActorKeyer(seed, writers[w].member, ct.Last)
+			ct.ActorKey = writers[w].keys.key
+		}
 		free <- writers[w]
 	}
-	// Actors are resolved in one serial stage, in input order, with the
-	// same reorder window as 'trailwatch actors'.
-	actorsW, err := store.NewActorWriter(st, run, "a")
-	if err != nil {
-		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
+	// Actors are resolved in one serial stage (see ingest_actors.go).
+	var actors *actorStage
+	if o.actors {
+		aw, err := store.NewActorWriter(st, run)
+		if err != nil {
+			return &exitError{code: exitError2, err: fmt.Errorf("ingest: %w", err)}
+		}
+		actors = newActorStage(aw)
 	}
-	resolver := identity.NewResolver(identity.DefaultConfig())
-	window := identity.NewWindow(resolver)
-	// Actor rows are written to Parquet by their own goroutine, in
-	// batches, so that the serial stage only resolves.
-	aw := newActorRowWriter(actorsW)
-	var actorParts actorPartitions
-	emitActor := func(ev *identity.Event, a identity.Actor) {
-		aw.add(actorParts.of(ev), actorRow(ev, &a))
-	}
-
-	// The slices that carry identity events to the actor stage: an Event
-	// is large, and a new slice per input was most of what ingest
-	// allocated. They are not cleared when recycled; the strings they
-	// still hold are bounded by the list.
-	eventBufs := newFreeList[identity.Event](4*o.workers, 256) // most delivery files hold fewer records
+	// The slices that carry keyed events to the actor stage: an Event is
+	// large, and a new slice per input was most of what ingest allocated.
+	// They are not cleared when recycled; the strings they still hold are
+	// bounded by the list.
+	eventBufs := newFreeList[keyedEvent](4*o.workers, 64)
 	counter := newProgress(s)
 	source.Ordered(ctx, inputs, o.workers,
 		func(ctx context.Context, in source.Input, send func(ingestResult)) {
 			pw := <-free
 			defer func() { free <- pw }()
-			send(ingestInput(ctx, st, &pw.rd, in, pw, o.actors, eventBufs, send))
+			res := ingestInput(ctx, st, &pw.rd, in, pw, eventBufs, send)
+			if k := pw.keys; k != nil && len(k.events) > 0 {
+				res.events, k.events = k.events, eventBufs.get()
+			}
+			send(res)
 		},
 		func(in source.Input, res ingestResult) {
 			for i := range res.events {
-				window.Push(res.events[i], emitActor)
+				actors.add(&res.events[i])
 			}
 			eventBufs.put(res.events)
 			if res.partial {
@@ -230,28 +222,31 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 			counter.update(1, records, 0)
 		},
 		func(source.Input) {})
-	window.Flush(emitActor)
-	actorErr := aw.close()
 	counter.done()
 
 	// Finishing the files (last row groups, footers, fsync) runs in
-	// parallel, one goroutine per writer.
+	// parallel, one goroutine per writer, beside the held actors.
 	closers := []interface {
 		Close() error
 		AddTo(*store.Run)
-	}{actorsW}
+	}{}
 	for _, w := range writers {
 		closers = append(closers, w.ct, w.s3)
 	}
 	closeErrs := make([]error, len(closers)+1)
-	closeErrs[len(closers)] = actorErr
 	var closing sync.WaitGroup
 	for i, c := range closers {
 		closing.Go(func() { closeErrs[i] = c.Close() })
 	}
+	if actors != nil {
+		closeErrs[len(closers)] = actors.finish()
+	}
 	closing.Wait()
 	for _, c := range closers {
 		c.AddTo(run)
+	}
+	if actors != nil {
+		actors.w.AddTo(run)
 	}
 	if err := errors.Join(closeErrs...); err != nil {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: nothing committed: %w", err)}
@@ -267,117 +262,13 @@ func runIngest(ctx context.Context, o *ingestOptions, s Streams) error {
 	if n := run.Rows[store.TableS3Access]; n > 0 {
 		fmt.Fprintf(s.Out, "  of which %d S3 server access log records (table s3_access_logs)\n", n)
 	}
-	if st := resolver.Stats(); st.Late > 0 {
-		fmt.Fprintf(errw, "trailwatch: ingest: %d events arrived after later events had been resolved (reorder window %s); their actors may be incomplete\n", st.Late, identity.DefaultWindow)
+	if actors != nil && actors.forced > 0 {
+		fmt.Fprintf(errw, "trailwatch: ingest: %d actors were resolved before the whole input was read (more than %d principals with access keys waited); their chains may be incomplete\n", actors.forced, maxHeldActors)
 	}
 	if inputErrs > 0 {
 		return &exitError{code: exitError2, err: fmt.Errorf("ingest: %d input error(s); the errors above name what was skipped", inputErrs)}
 	}
 	return nil
-}
-
-// actorRowWriter hands actor rows to a goroutine that writes them, in
-// batches; one goroutine adds rows.
-type actorRowWriter struct {
-	batch []actorRowAt
-	full  chan []actorRowAt
-	free  freeList[actorRowAt]
-	done  chan error
-}
-
-type actorRowAt struct {
-	p   store.Partition
-	row store.ActorRow
-}
-
-const actorRowBatch = 1024
-
-func newActorRowWriter(w *store.ActorWriter) *actorRowWriter {
-	aw := &actorRowWriter{full: make(chan []actorRowAt, 4), free: newFreeList[actorRowAt](6, actorRowBatch), done: make(chan error, 1)}
-	go func() {
-		var err error
-		for b := range aw.full {
-			for i := range b {
-				if err == nil {
-					err = w.Write(b[i].p, &b[i].row)
-				}
-			}
-			clear(b)
-			aw.free.put(b)
-		}
-		aw.done <- err
-	}()
-	return aw
-}
-
-func (aw *actorRowWriter) add(p store.Partition, row store.ActorRow) {
-	if aw.batch == nil {
-		aw.batch = aw.free.get()
-	}
-	aw.batch = append(aw.batch, actorRowAt{p, row})
-	if len(aw.batch) == actorRowBatch {
-		aw.full <- aw.batch
-		aw.batch = nil
-	}
-}
-
-// close writes the rows still batched and returns the first write error.
-func (aw *actorRowWriter) close() error {
-	if len(aw.batch) > 0 {
-		aw.full <- aw.batch
-	}
-	close(aw.full)
-	return <-aw.done
-}
-
-// actorPartitions computes where actor rows go: beside their events, in
-// the partition of the event's account, region and UTC date. It reuses the
-// previous result while those stay the same (events come in time order).
-type actorPartitions struct {
-	account, region string
-	y, d            int
-	m               time.Month
-	p               store.Partition
-}
-
-func (c *actorPartitions) of(ev *identity.Event) store.Partition {
-	account := ev.AccountID
-	if account == "" {
-		account = ev.Principal.AccountID
-	}
-	date := "unknown"
-	var y, d int
-	var m time.Month
-	if !ev.Time.IsZero() {
-		y, m, d = ev.Time.UTC().Date()
-		if y == c.y && m == c.m && d == c.d && c.p.Date != "" && c.p.Date != "unknown" {
-			date = c.p.Date
-		} else {
-			date = ev.Time.UTC().Format(time.DateOnly)
-		}
-	}
-	if account != c.account || ev.Region != c.region || date != c.p.Date || c.p.Account == "" {
-		c.account, c.region = account, ev.Region
-		c.p = store.Partition{Account: account, Region: ev.Region, Date: date}.Clean()
-	}
-	c.y, c.m, c.d = y, m, d
-	return c.p
-}
-
-func actorRow(ev *identity.Event, a *identity.Actor) store.ActorRow {
-	r := store.ActorRow{
-		EventID: ev.ID, EventTime: ev.TimeText, EventName: ev.Name,
-		PrincipalType: a.Principal.Type, PrincipalARN: a.Principal.ARN, AccessKeyID: a.Principal.AccessKeyID,
-		Who: a.Who(), OriginType: a.Origin.Type, OriginName: a.Origin.Name, OriginARN: a.Origin.ARN,
-		OriginAccountID: a.Origin.AccountID, OriginID: a.Origin.ID, PermissionSet: a.Origin.PermissionSet,
-		Method: string(a.Method), SourceIdentity: a.SourceIdentity, ChainLength: int32(len(a.Chain)),
-	}
-	if len(a.Chain) > 0 {
-		if b, err := json.Marshal(a.Chain); err == nil {
-			r.Chain = string(b)
-		}
-	}
-	return r
 }
 
 // ingestInput converts one input. An input whose size and hash the store
@@ -424,11 +315,10 @@ type ingestWriters struct {
 	s3 *store.PartitionWriter[s3log.Row]
 	br *bufio.Reader // reused to look at each input's first bytes
 	rd cloudtrail.Reader
-	jp fastjson.Parser // parses records written from their text, for actors
-	mp identity.MemberParser
-	// member gives mp the members of the record ct took last, by index
-	// into identity.MemberKeys.
+	// member gives the members of the record ct took last, by index into
+	// identity.MemberKeys.
 	member func(i int) []byte
+	keys   *actorKeyer // nil without actors
 }
 
 // newIngestWriters returns a worker's writers.
@@ -440,28 +330,12 @@ func newIngestWriters(ct *store.CloudTrailWriter, s3 *store.PartitionWriter[s3lo
 	return &ingestWriters{ct: ct, s3: s3, member: func(i int) []byte { return ct.MemberAt(at[i]) }}
 }
 
-// event is the identity view of a decoded record, parsing it first when
-// it was written from its text.
-func (w *ingestWriters) event(rec *cloudtrail.Record) identity.Event {
-	if rec.JSON != nil {
-		return identity.FromRecord(rec)
-	}
-	if ev, ok := w.mp.Parse(w.member); ok {
-		return ev
-	}
-	v, err := w.jp.ParseBytes(rec.Raw)
-	if err != nil { // the writer takes only valid JSON
-		return identity.Event{}
-	}
-	return identity.ParseEvent(v)
-}
-
 // maxFetchedObject bounds an S3 object ingest reads into memory
 // (CloudTrail delivery files are a few MiB at most).
 const maxFetchedObject = 256 << 20
 
 func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in source.Input, w *ingestWriters,
-	actors bool, bufs freeList[identity.Event], send func(ingestResult)) ingestResult {
+	bufs freeList[keyedEvent], send func(ingestResult)) ingestResult {
 	res := ingestResult{info: store.InputInfo{Name: in.Name}}
 	var fetched []byte // a remote object read whole, to know its hash before ingesting it
 	switch {
@@ -582,15 +456,9 @@ func ingestInput(ctx context.Context, st *store.Store, rd *cloudtrail.Reader, in
 			}
 		}
 		res.info.Records++
-		if actors {
-			if res.events == nil {
-				res.events = bufs.get()
-			}
-			res.events = append(res.events, w.event(rec))
-			if len(res.events) == ingestEventBatch {
-				send(ingestResult{events: res.events, partial: true})
-				res.events = nil
-			}
+		if k := w.keys; k != nil && len(k.events) >= ingestEventBatch {
+			send(ingestResult{events: k.events, partial: true})
+			k.events = bufs.get()
 		}
 		return true
 	})

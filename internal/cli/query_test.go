@@ -3,11 +3,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trailwatch/trailwatch/internal/identity"
 )
 
 // TestIngestQuery: the sample trail ingests once (a second ingest adds
@@ -150,6 +153,89 @@ func TestSeed003Queries(t *testing.T) {
 			if code != 0 {
 				t.Errorf("exit %d", code)
 			}
+		})
+	}
+}
+
+// TestIngestActorsAsActorsCommand: the cloudtrail_actors view, resolved
+// once per actor key with inputs in walk order, gives every event the
+// actor 'trailwatch actors' gives it reading the inputs in time order:
+// credential chains across files, accounts and regions, Identity Center,
+// source identity, a key used after it expired. Inputs are ones whose
+// events 'actors' reads within its reorder window (ingest does not need
+// one: the Stratus Red Team files together are out of order by days, and
+// ingest still follows every key issued in them).
+func TestIngestActorsAsActorsCommand(t *testing.T) {
+	type actor struct {
+		Method, OriginType, OriginName, OriginARN, SourceIdentity, PrincipalARN string
+		Chain                                                                   int
+	}
+	inputs := []string{"sample-trail", "identity/chains/org",
+		"identity/chains/sso.jsonl", "identity/chains/expired.json"}
+	stratus, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "stratus-red-team", "*.json"))
+	for _, f := range stratus {
+		inputs = append(inputs, filepath.Join("stratus-red-team", filepath.Base(f)))
+	}
+	for _, input := range inputs {
+		t.Run(input, func(t *testing.T) {
+			path := filepath.Join("..", "..", "testdata", filepath.FromSlash(input))
+			out, errOut, code := run(t, "", "actors", "--format", "json", path)
+			if code != 0 {
+				t.Fatalf("actors: exit %d\n%s", code, errOut)
+			}
+			want := map[string]actor{}
+			for line := range strings.Lines(out) {
+				var a identity.Actor
+				if err := json.Unmarshal([]byte(line), &a); err != nil {
+					t.Fatal(err)
+				}
+				want[a.EventID] = actor{string(a.Method), a.Origin.Type, a.Origin.Name, a.Origin.ARN, a.SourceIdentity, a.Principal.ARN, len(a.Chain)}
+			}
+			dir := t.TempDir()
+			if _, errOut, code := run(t, "", "ingest", "--store", dir, path); code != 0 {
+				t.Fatalf("ingest: exit %d\n%s", code, errOut)
+			}
+			out, errOut, code = run(t, "", "query", "--store", dir, "--format", "json", `SELECT eventid, method, origin_type, origin_name,
+				origin_arn, sourceidentity, principal_arn, chain_length FROM cloudtrail_actors`)
+			if code != 0 {
+				t.Fatalf("query: exit %d\n%s", code, errOut)
+			}
+			got := map[string]actor{}
+			for line := range strings.Lines(out) {
+				var r struct {
+					EventID     string  `json:"eventid"`
+					Method      string  `json:"method"`
+					Type        *string `json:"origin_type"`
+					Name        *string `json:"origin_name"`
+					ARN         *string `json:"origin_arn"`
+					SI          *string `json:"sourceidentity"`
+					Principal   *string `json:"principal_arn"`
+					ChainLength int     `json:"chain_length"`
+				}
+				if err := json.Unmarshal([]byte(line), &r); err != nil {
+					t.Fatal(err)
+				}
+				s := func(p *string) string {
+					if p == nil {
+						return ""
+					}
+					return *p
+				}
+				got[r.EventID] = actor{r.Method, s(r.Type), s(r.Name), s(r.ARN), s(r.SI), s(r.Principal), r.ChainLength}
+			}
+			if len(got) != len(want) || len(want) == 0 {
+				t.Errorf("%d events with actors, 'actors' resolved %d", len(got), len(want))
+			}
+			chains := 0
+			for id, w := range want {
+				if got[id] != w {
+					t.Errorf("event %s: ingest resolved %+v, actors %+v", id, got[id], w)
+				}
+				if w.Chain > 0 {
+					chains++
+				}
+			}
+			t.Logf("%d events, %d through key chains", len(want), chains)
 		})
 	}
 }

@@ -121,3 +121,14 @@ func parseEventWith(v *fastjson.Value, ps *Parser, ui *Principal) Event {
 	}
 	return ev
 }
+
+// PrincipalOnly reports that nothing of ev but its principal (and, for the
+// time checks along a key chain, its time) goes into its Actor: it hands
+// out no credentials, requests no source identity, and its principal is
+// userIdentity's alone (no ConsoleLogin MFA, no Identity Center user name
+// taken from the event). Resolve then gives every such event with the same
+// userIdentity the same origin, method, source identity and chain, so an
+// input can be resolved once per principal instead of once per event.
+func (ev *Event) PrincipalOnly() bool {
+	return ev.Issue == nil && ev.RequestedSourceIdentity == "" && ev.Name != "ConsoleLogin" && !ev.Principal.needsEvent()
+}

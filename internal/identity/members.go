@@ -66,17 +66,10 @@ func (mp *MemberParser) Parse(member func(i int) []byte) (Event, bool) {
 	isKnown = isKnown && ui != nil
 	// additionalEventData matters only for ConsoleLogin and for an
 	// Identity Center user without a name (see completeFromEvent).
-	needAED := !isKnown || known.needsEvent()
-	if name := member(mEventName); !needAED && (string(name) == `"ConsoleLogin"` || bytes.IndexByte(name, '\\') >= 0) {
-		needAED = true
-	}
-	// responseElements matters when it holds credentials or
-	// roleCredentials, requestParameters then or for sourceIdentity; a
-	// \u escape could spell any key, so it counts as a maybe.
-	re := member(mResponseElements)
-	issues := bytes.Contains(re, []byte("redentials")) || bytes.Contains(re, []byte(`\u`))
-	rp := member(mRequestParameters)
-	needRP := rp != nil && (issues || bytes.Contains(rp, []byte("ourceIdentity")) || bytes.Contains(rp, []byte(`\u`)))
+	needAED := !isKnown || known.needsEvent() || maybeConsoleLogin(member)
+	re, rp := member(mResponseElements), member(mRequestParameters)
+	issues := maybeIssues(re)
+	needRP := rp != nil && (issues || maybeRequestsSourceIdentity(rp))
 	if isKnown && !needAED && !issues && !needRP {
 		if ev, ok := mp.plain(member, &known); ok {
 			return ev, true
@@ -127,6 +120,36 @@ func (mp *MemberParser) Parse(member func(i int) []byte) (Event, bool) {
 	}
 	mp.principals[string(ui)] = p
 	return parseEventWith(v, &mp.ps, &p), true
+}
+
+// PrincipalOnly reports, without a parse, that nothing but its userIdentity
+// can matter to the Actor of the record whose members member gives (as for
+// MemberParser.Parse), provided its principal does not need the event
+// (Event.PrincipalOnly of an event with the same userIdentity): the record
+// is no ConsoleLogin, hands out no credentials and requests no source
+// identity. It may answer false for a record that is principal-only (a \u
+// escape counts as a maybe), never true for one that is not.
+func PrincipalOnly(member func(i int) []byte) bool {
+	return !maybeConsoleLogin(member) && !maybeIssues(member(mResponseElements)) &&
+		!maybeRequestsSourceIdentity(member(mRequestParameters))
+}
+
+// maybeConsoleLogin: the event name is ConsoleLogin, or escaped and so
+// possibly ConsoleLogin.
+func maybeConsoleLogin(member func(i int) []byte) bool {
+	name := member(mEventName)
+	return string(name) == `"ConsoleLogin"` || bytes.IndexByte(name, '\\') >= 0
+}
+
+// maybeIssues: responseElements may hold credentials or roleCredentials;
+// a \u escape could spell any key, so it counts as a maybe.
+func maybeIssues(re []byte) bool {
+	return bytes.Contains(re, []byte("redentials")) || bytes.Contains(re, []byte(`\u`))
+}
+
+// maybeRequestsSourceIdentity: requestParameters may hold sourceIdentity.
+func maybeRequestsSourceIdentity(rp []byte) bool {
+	return bytes.Contains(rp, []byte("ourceIdentity")) || bytes.Contains(rp, []byte(`\u`))
 }
 
 // plain is Parse of an event whose principal is known and whose other

@@ -45,6 +45,43 @@ const (
 	clockSkew = 5 * time.Minute
 )
 
+// BatchConfig is for resolving an input read whole and in any order before
+// its events are resolved (ingest): credentials are remembered whatever
+// their age, up to MaxCredentials.
+func BatchConfig() Config {
+	return Config{Window: batchWindow, WindowEvents: DefaultWindowEvents, MaxCredentials: DefaultMaxCredentials}
+}
+
+// batchWindow is longer than any trail.
+const batchWindow = 100 * 365 * 24 * time.Hour
+
+// NeedsCredentials reports whether Resolve of ev looks up issued
+// credentials: ev used an access key, or it is the role account's copy of
+// a cross-account AssumeRole. Other events resolve alike whatever was
+// observed.
+func (ev *Event) NeedsCredentials() bool {
+	return ev.Principal.AccessKeyID != "" || (ev.Principal.Type == TypeAWSAccount && ev.Issue != nil)
+}
+
+// Lifetime is when a use of the issued access key key is followed to the
+// event that issued it: from its issue to its expiry, each widened by the
+// clock skew allowed (a zero bound is open). ok is false when no observed
+// event issued key. Resolve of a use outside it answers as if the key were
+// unknown.
+func (r *Resolver) Lifetime(key string) (from, until time.Time, ok bool) {
+	c := r.creds[key]
+	if c == nil {
+		return time.Time{}, time.Time{}, false
+	}
+	if !c.issued.IsZero() {
+		from = c.issued.Add(-clockSkew)
+	}
+	if !c.expires.IsZero() {
+		until = c.expires.Add(clockSkew)
+	}
+	return from, until, true
+}
+
 // Stats counts what resolution did, to report its limits honestly.
 type Stats struct {
 	Events      int // events observed

@@ -90,8 +90,11 @@ func (e *Engine) createViews(ctx context.Context, st *store.Store) error {
 	// Athena's partition-projected table has the partition column
 	// `timestamp` (yyyy/MM/dd); the store's Hive partitions (account,
 	// region, date) stay as extra columns.
-	ct := fmt.Sprintf(`CREATE VIEW cloudtrail_logs AS SELECT *, strftime(CAST("date" AS DATE), '%%Y/%%m/%%d') AS "timestamp"
-FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(files))
+	// actorkey is the store's, not Athena's: only cloudtrail_actors
+	// reads it.
+	records := fmt.Sprintf(`read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(files))
+	ct := fmt.Sprintf(`CREATE VIEW cloudtrail_logs AS SELECT * EXCLUDE (actorkey), strftime(CAST("date" AS DATE), '%%Y/%%m/%%d') AS "timestamp"
+FROM %s`, records)
 	actors := st.Files(store.TableActors)
 	if len(actors) == 0 {
 		f, err := e.emptyFile(store.TableActors, []store.ActorRow{})
@@ -100,7 +103,16 @@ FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR
 		}
 		actors = []string{f}
 	}
-	at := fmt.Sprintf(`CREATE VIEW cloudtrail_actors AS SELECT * EXCLUDE (account, region, "date") FROM read_parquet(%s, hive_partitioning = true, hive_types = {'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR})`, sqlList(actors))
+	// One row per event, as the records' actor keys join them to the
+	// actors table's rows (one per key).
+	// A principal's key can have two rows, for its records inside and
+	// outside the lifetime of its issued credentials (store.ActorRow);
+	// an unreadable eventtime counts as inside, as in internal/identity.
+	at := fmt.Sprintf(`CREATE VIEW cloudtrail_actors AS SELECT l.eventid, l.eventtime, l.eventname,
+	a.* EXCLUDE (actorkey, lifetime_start, lifetime_end, in_lifetime)
+FROM %s l JOIN read_parquet(%s, hive_partitioning = false) a ON l.actorkey = a.actorkey
+WHERE a.in_lifetime IS NULL OR a.in_lifetime = coalesce(epoch_us(TRY_CAST(l.eventtime AS TIMESTAMPTZ))
+	BETWEEN coalesce(a.lifetime_start, -9223372036854775808) AND coalesce(a.lifetime_end, 9223372036854775807), true)`, records, sqlList(actors))
 	s3 := st.Files(store.TableS3Access)
 	if len(s3) == 0 {
 		f, err := e.emptyFile(store.TableS3Access, []s3log.Row{})

@@ -3,9 +3,11 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/trailwatch/trailwatch/internal/athena"
 	"github.com/trailwatch/trailwatch/internal/inventory"
 	"github.com/trailwatch/trailwatch/internal/store"
 )
@@ -38,13 +40,37 @@ func TestEmptyStoreHasColumns(t *testing.T) {
 	if fmt.Sprint(c.rows) != "[[0 0]]" {
 		t.Errorf("rows %v", c.rows)
 	}
-	c = collect{}
-	if err := e.Run(context.Background(), `DESCRIBE cloudtrail_logs`, &c); err != nil {
+	// Athena's columns, then the store's partitions and Athena's
+	// projected partition; not the store's actorkey.
+	want := []string{}
+	for _, col := range athena.CloudTrailColumns() {
+		want = append(want, col.Name)
+	}
+	got := describe(t, e, "cloudtrail_logs")
+	slices.Sort(got[len(want):])
+	want = append(want, "account", "date", "region", "timestamp")
+	if !slices.Equal(got, want) {
+		t.Errorf("cloudtrail_logs columns\n%v\nwant\n%v", got, want)
+	}
+	want = []string{"eventid", "eventtime", "eventname", "principal_type", "principal_arn", "accesskeyid", "who", "origin_type",
+		"origin_name", "origin_arn", "origin_accountid", "origin_id", "permission_set", "method", "sourceidentity", "chain_length", "chain"}
+	if got := describe(t, e, "cloudtrail_actors"); !slices.Equal(got, want) {
+		t.Errorf("cloudtrail_actors columns\n%v\nwant\n%v", got, want)
+	}
+}
+
+// describe lists the column names of a view.
+func describe(t *testing.T, e *Engine, view string) []string {
+	t.Helper()
+	var c collect
+	if err := e.Run(context.Background(), `DESCRIBE `+view, &c); err != nil {
 		t.Fatal(err)
 	}
+	var names []string
 	for _, r := range c.rows {
-		t.Logf("%v %v", r[0], r[1])
+		names = append(names, fmt.Sprint(r[0]))
 	}
+	return names
 }
 
 func TestTagViews(t *testing.T) {

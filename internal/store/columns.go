@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/valyala/fastjson"
@@ -184,8 +183,12 @@ func compilePlan(root *node, schema *parquet.Schema) error {
 	if err := walk(root, nil, 0); err != nil {
 		return err
 	}
-	if len(seen) != len(schema.Columns()) {
-		return fmt.Errorf("store: plan maps %d of %d columns", len(seen), len(schema.Columns()))
+	want := len(schema.Columns())
+	if l, ok := schema.Lookup(actorKeyColumn); ok && !seen[l.ColumnIndex] {
+		want-- // the writer's own, not the record's
+	}
+	if len(seen) != want {
+		return fmt.Errorf("store: plan maps %d of %d columns", len(seen), want)
 	}
 	return nil
 }
@@ -251,19 +254,6 @@ func (s *shredder) addChildren(plan *node, vals []*fastjson.Value) {
 		s.value(k, vals[i], 0)
 	}
 	s.rows++
-}
-
-// str appends a top-level optional STRING; "" is NULL. The value points
-// at v's bytes, not a copy: strings do not change, and the value keeps v
-// alive until the column writer has copied it.
-func (s *shredder) str(col int, v string) {
-	var pv parquet.Value
-	if v != "" {
-		pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v), len(v)))
-		pv.SetDefinitionLevel(1)
-	}
-	pv.SetColumnIndex(col)
-	s.cols[col] = append(s.cols[col], pv)
 }
 
 // reset forgets the written values and recycles the arena.

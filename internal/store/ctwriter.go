@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -38,6 +41,28 @@ type CloudTrailWriter struct {
 	staging *shredder
 	last    *partFile[CloudTrailRow]
 	lastP   Partition
+	colKey  int // the actorkey column
+	// ActorKey, when set, gives each record's actorkey column (false:
+	// NULL). It is called once for each record the writer takes, before
+	// the record can be flushed: for WriteRaw with v nil, when MemberAt
+	// gives the record's members; for Write with the record.
+	ActorKey func(v *fastjson.Value) (int64, bool)
+}
+
+// actorKeyColumn is the column of CloudTrailRow.ActorKey.
+const actorKeyColumn = "actorkey"
+
+// addKey appends the record's actorkey to sh, the shredder its other
+// values went to.
+func (w *CloudTrailWriter) addKey(sh *shredder, v *fastjson.Value) {
+	var kv parquet.Value
+	if w.ActorKey != nil {
+		if k, ok := w.ActorKey(v); ok {
+			kv = parquet.Int64Value(k).Level(0, 1, w.colKey)
+		}
+	}
+	kv.SetColumnIndex(w.colKey)
+	sh.cols[w.colKey] = append(sh.cols[w.colKey], kv)
 }
 
 // NewCloudTrailWriter returns a writer whose files are named after the run
@@ -64,7 +89,7 @@ func NewCloudTrailWriter(s *Store, run *Run, name string) (*CloudTrailWriter, er
 		keyIdentity: plan.index["userIdentity"], keyRegion: plan.index["awsRegion"], keyTime: plan.index["eventTime"],
 		staging:        newShredder(len(schema.Columns())),
 		colEventSource: col("eventsource"), colRecipient: col("recipientaccountid"), colIdentityAccount: col("useridentity", "accountid"),
-		colRegion: col("awsregion"), colEventTime: col("eventtime")}, nil
+		colRegion: col("awsregion"), colEventTime: col("eventtime"), colKey: col(actorKeyColumn)}, nil
 }
 
 // Write adds one record, a JSON object, to its partition (the one
@@ -87,6 +112,7 @@ func (w *CloudTrailWriter) Write(v *fastjson.Value) error {
 	} else {
 		pf.sh.add(w.plan, v)
 	}
+	w.addKey(pf.sh, v)
 	if pf.sh.rows < recordBatch {
 		return nil
 	}
@@ -148,6 +174,8 @@ func (w *CloudTrailWriter) WriteRaw(b []byte) (int, error) {
 	} else {
 		w.pw.touch(pf)
 	}
+	// After the moves: they copy byte values only.
+	w.addKey(pf.sh, nil)
 	if pf.sh.rows < recordBatch {
 		return n, nil
 	}
@@ -178,81 +206,73 @@ func (w *CloudTrailWriter) MemberAt(i int) []byte {
 	return w.raw.last[sp[0]:sp[1]]
 }
 
+// Last is the text of the record WriteRaw took last; valid as long as
+// that record's text is.
+func (w *CloudTrailWriter) Last() []byte { return w.raw.last }
+
 // Close finishes every file (see PartitionWriter.Close).
 func (w *CloudTrailWriter) Close() error { return w.pw.Close() }
 
 // AddTo records the finished files in the run (see PartitionWriter.AddTo).
 func (w *CloudTrailWriter) AddTo(run *Run) { w.pw.AddTo(run) }
 
-// ActorWriter writes ActorRows to the actors table, one Parquet file per
-// partition (see PartitionWriter), straight into the columns. One
-// goroutine uses it.
+// ActorWriter writes the actors table of a run: one file, rows in the
+// order given. One goroutine uses it.
 type ActorWriter struct {
-	pw *PartitionWriter[ActorRow]
+	s    *Store
+	run  *Run
+	rel  string
+	f    *os.File
+	buf  *bufio.Writer
+	w    *parquet.GenericWriter[ActorRow]
+	rows int
 }
 
-const actorChainLength = 15 // the column of chain_length
-
-// NewActorWriter returns a writer whose files are named after the run and
-// name.
-func NewActorWriter(s *Store, run *Run, name string) (*ActorWriter, error) {
-	// The columns of ActorRow in order; all optional STRING but
-	// chain_length, a required INT32.
-	actorColumns := [...]string{"eventid", "eventtime", "eventname", "principal_type", "principal_arn", "accesskeyid", "who",
-		"origin_type", "origin_name", "origin_arn", "origin_accountid", "origin_id", "permission_set", "method", "sourceidentity",
-		"chain_length", "chain"}
-	schema := parquet.SchemaOf(ActorRow{})
-	if n := len(schema.Columns()); n != len(actorColumns) {
-		return nil, fmt.Errorf("store: actors table has %d columns, want %d", n, len(actorColumns))
+// NewActorWriter starts the run's actors file.
+func NewActorWriter(s *Store, run *Run) (*ActorWriter, error) {
+	rel := filepath.Join(TableActors, run.ID+".parquet")
+	path := s.TempPath(rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("write %s: %w", rel, err)
 	}
-	for i, c := range actorColumns {
-		l, ok := schema.Lookup(c)
-		def := 1
-		if i == actorChainLength {
-			def = 0
-		}
-		if !ok || l.ColumnIndex != i || l.MaxDefinitionLevel != def || l.MaxRepetitionLevel != 0 {
-			return nil, fmt.Errorf("store: actors column %s is not column %d with definition level %d", c, i, def)
-		}
-	}
-	pw := NewPartitionWriter[ActorRow](s, run, TableActors, name)
-	pw.columnar = true
-	// Bounds only for eventtime, as in the cloudtrail table.
-	for _, path := range schema.Columns() {
-		if len(path) != 1 || path[0] != "eventtime" {
-			pw.options = append(pw.options, parquet.SkipPageBounds(path...))
-		}
-	}
-	return &ActorWriter{pw: pw}, nil
-}
-
-// Write adds a row to partition p. The writer keeps no reference to r.
-func (w *ActorWriter) Write(p Partition, r *ActorRow) error {
-	pf, err := w.pw.file(p)
+	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("write %s: %w", rel, err)
 	}
-	sh := pf.sh
-	for i, v := range [...]string{r.EventID, r.EventTime, r.EventName, r.PrincipalType, r.PrincipalARN, r.AccessKeyID, r.Who,
-		r.OriginType, r.OriginName, r.OriginARN, r.OriginAccountID, r.OriginID, r.PermissionSet, r.Method, r.SourceIdentity} {
-		sh.str(i, v)
-	}
-	n := parquet.Int32Value(r.ChainLength)
-	n.SetColumnIndex(actorChainLength)
-	sh.cols[actorChainLength] = append(sh.cols[actorChainLength], n)
-	sh.str(actorChainLength+1, r.Chain)
-	sh.rows++
-	if sh.rows < recordBatch {
-		return nil
-	}
-	return w.pw.batched(pf, sh.rows)
+	buf := bufio.NewWriterSize(f, 64<<10)
+	w := parquet.NewGenericWriter[ActorRow](buf, parquet.Compression(fastSnappy{}), parquet.DataPageStatistics(false))
+	return &ActorWriter{s: s, run: run, rel: rel, f: f, buf: buf, w: w}, nil
 }
 
-// Close finishes every file (see PartitionWriter.Close).
-func (w *ActorWriter) Close() error { return w.pw.Close() }
+// Write adds rows.
+func (w *ActorWriter) Write(rows []ActorRow) error {
+	if _, err := w.w.Write(rows); err != nil {
+		return fmt.Errorf("write %s: %w", w.rel, err)
+	}
+	w.rows += len(rows)
+	return nil
+}
 
-// AddTo records the finished files in the run (see PartitionWriter.AddTo).
-func (w *ActorWriter) AddTo(run *Run) { w.pw.AddTo(run) }
+// Close finishes the file and syncs it.
+func (w *ActorWriter) Close() error {
+	err := w.w.Close()
+	if err == nil {
+		err = w.buf.Flush()
+	}
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.rel, err)
+	}
+	return nil
+}
+
+// AddTo records the file in the run.
+func (w *ActorWriter) AddTo(run *Run) { run.AddFile(TableActors, w.rel, w.rows) }
 
 // flushColumns writes the batched column values of a record writer.
 func (pf *partFile[T]) flushColumns() error {

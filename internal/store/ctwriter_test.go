@@ -233,13 +233,13 @@ func TestActorWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewActorWriter(st, run, "a")
+	w, err := NewActorWriter(st, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []ActorRow
 	for i := range 1000 {
-		r := ActorRow{EventID: strconv.Itoa(i), EventTime: "2024-07-30T23:59:59Z", EventName: "GetObject", PrincipalType: "AssumedRole",
+		r := ActorRow{ActorKey: int64(i) - 500, PrincipalType: "AssumedRole",
 			PrincipalARN: "arn:aws:sts::1:assumed-role/R/s", Who: "alice", OriginType: "IAMUser", OriginName: "alice",
 			Method: "AssumeRole", ChainLength: int32(i % 3), SourceIdentity: strings.Repeat("x", i%2)}
 		if i%3 > 0 {
@@ -247,18 +247,23 @@ func TestActorWriter(t *testing.T) {
 			r.AccessKeyID = "ASIA" + strconv.Itoa(i)
 			r.OriginARN, r.OriginAccountID, r.OriginID, r.PermissionSet = "arn:aws:iam::1:user/alice", "1", "AIDA", "ps"
 		}
-		if err := w.Write(Partition{Account: "1", Region: "r", Date: "2024-07-30"}, &r); err != nil {
-			t.Fatal(err)
-		}
 		want = append(want, r)
+	}
+	if err := w.Write(want[:10]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(want[10:]); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.pw.finished) != 1 {
-		t.Fatalf("%d files", len(w.pw.finished))
+	w.AddTo(run)
+	if len(run.Files[TableActors]) != 1 || run.Rows[TableActors] != 1000 {
+		t.Fatalf("run lists %v, %d rows", run.Files[TableActors], run.Rows[TableActors])
 	}
-	got, err := parquet.ReadFile[ActorRow](st.TempPath(w.pw.finished[0].rel))
+	path := st.TempPath(run.Files[TableActors][0])
+	got, err := parquet.ReadFile[ActorRow](path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +271,7 @@ func TestActorWriter(t *testing.T) {
 		t.Errorf("rows differ: got %d rows, first %+v, want first %+v", len(got), got[0], want[0])
 	}
 	// NULLs: optional columns hold NULL, not "", for empty values.
-	f, err := os.Open(st.TempPath(w.pw.finished[0].rel))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,10 @@ type CloudTrailRow struct {
 	SessionCredentialFromConsole string        `parquet:"sessioncredentialfromconsole,optional,dict"`
 	EdgeDeviceDetails            string        `parquet:"edgedevicedetails,optional"`
 	TLSDetails                   *TLSDetails   `parquet:"tlsdetails,optional"`
+	// ActorKey is not Athena's: it joins the row to its actor in the
+	// actors table (NULL when the ingest resolved no actors). The
+	// cloudtrail_logs view leaves it out.
+	ActorKey *int64 `parquet:"actorkey,optional"`
 }
 
 // UserIdentity is the useridentity struct column.
@@ -284,16 +288,18 @@ func text(v *fastjson.Value) string {
 	return string(v.MarshalTo(nil))
 }
 
-// TableActors is the table of resolved actors, one row per event, joined
-// to cloudtrail_logs on eventid (docs/store.md, docs/identity.md).
+// TableActors is the table of resolved actors: one row per actor key, the
+// key every record of the cloudtrail table resolved alike shares (one per
+// principal, and one per event for the events whose actor depends on more
+// than their principal; see identity.Event.PrincipalOnly). The
+// cloudtrail_actors view joins it to the records (docs/store.md,
+// docs/identity.md).
 const TableActors = "actors"
 
-// ActorRow is who is behind one event, as internal/identity resolved it
-// during the ingest.
+// ActorRow is who is behind the records of one actor key, as
+// internal/identity resolved it during the ingest.
 type ActorRow struct {
-	EventID         string `parquet:"eventid,optional"`
-	EventTime       string `parquet:"eventtime,optional"`
-	EventName       string `parquet:"eventname,optional,dict"`
+	ActorKey        int64  `parquet:"actorkey"`
 	PrincipalType   string `parquet:"principal_type,optional,dict"`
 	PrincipalARN    string `parquet:"principal_arn,optional,dict"`
 	AccessKeyID     string `parquet:"accesskeyid,optional"`
@@ -310,4 +316,12 @@ type ActorRow struct {
 	// Chain is the JSON array of the credential-issuing events, origin
 	// first, as `trailwatch actors --format json` prints it.
 	Chain string `parquet:"chain,optional,dict"`
+	// For a key of a principal whose access key an event in the input
+	// issued, the row holds for the records inside the credentials'
+	// lifetime (InLifetime true) or outside it (false), which runs from
+	// LifetimeStart to LifetimeEnd (Unix microseconds, NULL: open); see
+	// identity.Resolver.Lifetime. NULL for the other keys.
+	LifetimeStart *int64 `parquet:"lifetime_start,optional"`
+	LifetimeEnd   *int64 `parquet:"lifetime_end,optional"`
+	InLifetime    *bool  `parquet:"in_lifetime,optional"`
 }

@@ -37,6 +37,11 @@ const (
 	TableS3Access   = "s3_access_logs"
 )
 
+// FormatVersion is the store format this package writes and reads. 2:
+// the cloudtrail table's actorkey column and one actors row per key (1 had
+// one actors row per event).
+const FormatVersion = 2
+
 // Manifest is manifest.json: every committed ingest.
 type Manifest struct {
 	Version int   `json:"version"`
@@ -72,7 +77,7 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{Dir: dir, manifest: Manifest{Version: 1}}
+	s := &Store{Dir: dir, manifest: Manifest{Version: FormatVersion}}
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -82,6 +87,10 @@ func Open(dir string) (*Store, error) {
 		if err := json.Unmarshal(b, &s.manifest); err != nil {
 			return nil, fmt.Errorf("open store %s: manifest.json: %w", dir, err)
 		}
+		if v := s.manifest.Version; v != FormatVersion && len(s.manifest.Runs) > 0 {
+			return nil, fmt.Errorf("open store %s: it has format %d, this trailwatch reads format %d; ingest the logs again into a new directory", dir, v, FormatVersion)
+		}
+		s.manifest.Version = FormatVersion
 	}
 	return s, nil
 }
