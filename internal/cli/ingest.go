@@ -52,8 +52,9 @@ finishes (DIR/manifest.json lists the committed files); an interrupted ingest
 leaves nothing visible and its leftovers are removed by the next one.
 
 Every event's actor (who is behind it, through role sessions and issued keys,
-as 'trailwatch actors' resolves it) goes to the table cloudtrail_actors, joined
-on eventid; --actors=false skips it.
+as 'trailwatch actors' resolves it) is in the view cloudtrail_actors, joined
+on eventid. Actors are resolved once per principal, with every credential the
+input issued, whatever order the files come in; --actors=false skips them.
 
 INPUT is as for 'trailwatch match'.`,
 		Example: `  # A month of an organization trail, then the queries you ran on Athena
@@ -68,7 +69,7 @@ INPUT is as for 'trailwatch match'.`,
 	f := cmd.Flags()
 	f.StringVar(&o.store, "store", "", "store directory (created if missing)")
 	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "inputs converted in parallel")
-	f.BoolVar(&o.actors, "actors", true, "resolve who is behind every event into the cloudtrail_actors table (reads inputs in time order; --actors=false is faster)")
+	f.BoolVar(&o.actors, "actors", true, "resolve who is behind every event, for the cloudtrail_actors view")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

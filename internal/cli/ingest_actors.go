@@ -137,13 +137,15 @@ type actorStage struct {
 	keys   map[int64]struct{} // keys resolved or held
 	held   []keyedEvent       // from start on, in arrival order
 	start  int
-	forced int // resolved before the end because too many were held
+	// maxHeld bounds the held keys (maxHeldActors); forced counts the
+	// keys resolved before the end because of it.
+	maxHeld, forced int
 	rows   []store.ActorRow
 	err    error
 }
 
 func newActorStage(w *store.ActorWriter) *actorStage {
-	return &actorStage{r: identity.NewResolver(identity.BatchConfig()), w: w, keys: map[int64]struct{}{}}
+	return &actorStage{r: identity.NewResolver(identity.BatchConfig()), w: w, keys: map[int64]struct{}{}, maxHeld: maxHeldActors}
 }
 
 // add takes an event and its key from a worker.
@@ -160,7 +162,7 @@ func (a *actorStage) add(ke *keyedEvent) {
 		return
 	}
 	a.held = append(a.held, *ke)
-	if len(a.held)-a.start > maxHeldActors {
+	if len(a.held)-a.start > a.maxHeld {
 		a.resolve(&a.held[a.start])
 		a.held[a.start] = keyedEvent{}
 		a.start++

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/trailwatch/trailwatch/internal/identity"
+	"github.com/trailwatch/trailwatch/internal/store"
+)
+
+// TestActorStageHeldBound: keys that wait for the end are bounded; past
+// the bound the oldest is resolved early and counted, duplicates of a key
+// add no row, and every key gets its rows (two for a principal whose
+// issued key is known: inside and outside its lifetime).
+func TestActorStageHeldBound(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := store.NewActorWriter(st, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newActorStage(w)
+	a.maxHeld = 3
+	t0 := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
+	user := identity.Principal{Type: identity.TypeIAMUser, ARN: "arn:aws:iam::111122223333:user/alice", AccountID: "111122223333", UserName: "alice", AccessKeyID: "AKIAALICE"}
+	// alice's AssumeRole issues ASIA0; principals using ASIA0..ASIA9 wait.
+	issue := keyedEvent{key: 100, ev: identity.Event{ID: "issue", Name: "AssumeRole", Time: t0, TimeText: t0.Format(time.RFC3339), Principal: user,
+		Issue: &identity.Issuance{AccessKeyID: "ASIA0", ARN: "arn:aws:sts::111122223333:assumed-role/R/s", Expiration: t0.Add(time.Hour)}}}
+	a.add(&issue)
+	for i := range 10 {
+		ke := keyedEvent{key: int64(i), principal: true, ev: identity.Event{ID: fmt.Sprint(i), Time: t0.Add(time.Minute), Principal: identity.Principal{
+			Type: identity.TypeAssumedRole, ARN: "arn:aws:sts::111122223333:assumed-role/R/s", RoleName: "R", SessionName: "s", AccessKeyID: fmt.Sprintf("ASIA%d", i)}}}
+		a.add(&ke)
+		a.add(&ke) // a duplicate adds nothing
+	}
+	if a.forced != 11-3 { // the issuing call used a key too
+		t.Errorf("forced %d, want 8", a.forced)
+	}
+	if err := a.finish(); err != nil {
+		t.Fatal(err)
+	}
+	a.w.AddTo(run)
+	rows, err := parquet.ReadFile[store.ActorRow](st.TempPath(run.Files[store.TableActors][0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// issue: 1 row (alice, direct); key 0: 2 rows (key-chain inside,
+	// session-name outside); keys 1..9: 1 row each (ASIAn unknown).
+	if len(rows) != 1+2+9 {
+		t.Fatalf("%d rows: %+v", len(rows), rows)
+	}
+	for _, r := range rows {
+		switch {
+		case r.ActorKey == 0 && r.InLifetime != nil && *r.InLifetime:
+			if r.Method != "key-chain" || r.OriginName != "alice" || r.LifetimeStart == nil || *r.LifetimeStart != t0.Add(-5*time.Minute).UnixMicro() {
+				t.Errorf("key 0 inside: %+v", r)
+			}
+		case r.ActorKey == 0:
+			if r.InLifetime == nil || r.Method == "key-chain" || *r.LifetimeEnd != t0.Add(65*time.Minute).UnixMicro() {
+				t.Errorf("key 0 outside: %+v", r)
+			}
+		case r.InLifetime != nil || r.Method == "key-chain":
+			t.Errorf("key %d: %+v", r.ActorKey, r)
+		}
+	}
+}
