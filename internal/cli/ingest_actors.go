@@ -132,16 +132,16 @@ const actorRowBatch = 1024
 // principal used no access key resolves at once, the others when the
 // whole input has been read. One goroutine uses it.
 type actorStage struct {
-	r      *identity.Resolver
-	w      *store.ActorWriter
-	keys   map[int64]struct{} // keys resolved or held
-	held   []keyedEvent       // from start on, in arrival order
-	start  int
+	r     *identity.Resolver
+	w     *store.ActorWriter
+	keys  map[int64]struct{} // keys resolved or held
+	held  []keyedEvent       // from start on, in arrival order
+	start int
 	// maxHeld bounds the held keys (maxHeldActors); forced counts the
 	// keys resolved before the end because of it.
 	maxHeld, forced int
-	rows   []store.ActorRow
-	err    error
+	rows            []store.ActorRow
+	err             error
 }
 
 func newActorStage(w *store.ActorWriter) *actorStage {
