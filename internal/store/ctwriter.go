@@ -1,10 +1,8 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -219,29 +217,19 @@ func (w *CloudTrailWriter) AddTo(run *Run) { w.pw.AddTo(run) }
 // ActorWriter writes the actors table of a run: one file, rows in the
 // order given. One goroutine uses it.
 type ActorWriter struct {
-	s    *Store
-	run  *Run
-	rel  string
-	f    *os.File
-	buf  *bufio.Writer
+	storeFile
 	w    *parquet.GenericWriter[ActorRow]
 	rows int
 }
 
 // NewActorWriter starts the run's actors file.
 func NewActorWriter(s *Store, run *Run) (*ActorWriter, error) {
-	rel := filepath.Join(TableActors, run.ID+".parquet")
-	path := s.TempPath(rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("write %s: %w", rel, err)
-	}
-	f, err := os.Create(path)
+	sf, err := createFile(s, filepath.Join(TableActors, run.ID+".parquet"))
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", rel, err)
+		return nil, err
 	}
-	buf := bufio.NewWriterSize(f, 64<<10)
-	w := parquet.NewGenericWriter[ActorRow](buf, parquet.Compression(fastSnappy{}), parquet.DataPageStatistics(false))
-	return &ActorWriter{s: s, run: run, rel: rel, f: f, buf: buf, w: w}, nil
+	w := parquet.NewGenericWriter[ActorRow](sf.buf, parquet.Compression(fastSnappy{}), parquet.DataPageStatistics(false))
+	return &ActorWriter{storeFile: sf, w: w}, nil
 }
 
 // Write adds rows.
@@ -254,22 +242,7 @@ func (w *ActorWriter) Write(rows []ActorRow) error {
 }
 
 // Close finishes the file and syncs it.
-func (w *ActorWriter) Close() error {
-	err := w.w.Close()
-	if err == nil {
-		err = w.buf.Flush()
-	}
-	if err == nil {
-		err = w.f.Sync()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", w.rel, err)
-	}
-	return nil
-}
+func (w *ActorWriter) Close() error { return w.finish(w.w) }
 
 // AddTo records the file in the run.
 func (w *ActorWriter) AddTo(run *Run) { run.AddFile(TableActors, w.rel, w.rows) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -63,11 +64,9 @@ type PartitionWriter[T any] struct {
 }
 
 type partFile[T any] struct {
+	storeFile
 	used    int // writer's seq when last written
 	pending int // rows in the unfinished row group
-	rel     string
-	f       *os.File
-	buf     *bufio.Writer
 	w       *parquet.GenericWriter[T]
 	rows    []T
 	sh      *shredder // instead of rows, for a writer of records (CloudTrailWriter)
@@ -104,18 +103,12 @@ func (pw *PartitionWriter[T]) file(p Partition) (*partFile[T], error) {
 		}
 		n := pw.files[p]
 		pw.files[p] = n + 1
-		rel := filepath.Join(pw.table, filepath.FromSlash(p.Path()), fmt.Sprintf("%s-%s-%d.parquet", pw.run.ID, pw.name, n))
-		path := pw.store.TempPath(rel)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("write %s: %w", rel, err)
-		}
-		f, err := os.Create(path)
+		sf, err := createFile(pw.store, filepath.Join(pw.table, filepath.FromSlash(p.Path()), fmt.Sprintf("%s-%s-%d.parquet", pw.run.ID, pw.name, n)))
 		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", rel, err)
+			return nil, err
 		}
-		buf := bufio.NewWriterSize(f, 64<<10)
-		pf = &partFile[T]{rel: rel, f: f, buf: buf,
-			w: parquet.NewGenericWriter[T](buf, append([]parquet.WriterOption{parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64 << 10),
+		pf = &partFile[T]{storeFile: sf,
+			w: parquet.NewGenericWriter[T](sf.buf, append([]parquet.WriterOption{parquet.Compression(fastSnappy{}), parquet.PageBufferSize(64 << 10),
 				// Page headers without min/max: engines prune on the column
 				// chunk statistics and the page index, which are kept.
 				parquet.DataPageStatistics(false)}, pw.options...)...)}
@@ -237,23 +230,54 @@ func (pw *PartitionWriter[T]) Close() error {
 // finish completes a file and adds it to the run's pending files.
 func (pw *PartitionWriter[T]) finish(pf *partFile[T]) error {
 	pf.done = true
-	err := pf.flush()
+	if err := pf.flush(); err != nil {
+		pf.f.Close()
+		return fmt.Errorf("write %s: %w", pf.rel, err)
+	}
+	if err := pf.finish(pf.w); err != nil {
+		return err
+	}
+	pw.finished = append(pw.finished, finishedFile{pf.rel, pf.n})
+	return nil
+}
+
+// storeFile is a file of a run being written: its path relative to the
+// store, and the buffer in front of it.
+type storeFile struct {
+	rel string
+	f   *os.File
+	buf *bufio.Writer
+}
+
+// createFile creates the run's file rel in the store's temporary area.
+func createFile(s *Store, rel string) (storeFile, error) {
+	path := s.TempPath(rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return storeFile{}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return storeFile{}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	return storeFile{rel: rel, f: f, buf: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// finish closes w, the Parquet writer on the buffer (writing the footer),
+// then flushes, syncs and closes the file.
+func (sf storeFile) finish(w io.Closer) error {
+	err := w.Close()
 	if err == nil {
-		err = pf.w.Close()
+		err = sf.buf.Flush()
 	}
 	if err == nil {
-		err = pf.buf.Flush()
+		err = sf.f.Sync()
 	}
-	if err == nil {
-		err = pf.f.Sync()
-	}
-	if cerr := pf.f.Close(); err == nil {
+	if cerr := sf.f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", pf.rel, err)
+		return fmt.Errorf("write %s: %w", sf.rel, err)
 	}
-	pw.finished = append(pw.finished, finishedFile{pf.rel, pf.n})
 	return nil
 }
 
