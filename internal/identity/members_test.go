@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -102,6 +103,56 @@ func FuzzMemberParser(f *testing.F) {
 			}
 			if want := ParseEvent(fastjson.MustParseBytes(data)); !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s:\n got %+v\nwant %+v", data, got, want)
+			}
+		}
+	})
+}
+
+// FuzzPrincipalOnly: the no-parse check never says principal-only for a
+// record that is not (its principal aside), and a principal-only event
+// resolves exactly as a bare event of its principal and time does, with
+// or without the credentials its key came from. Ingest keys actors by
+// userIdentity text on the strength of both.
+func FuzzPrincipalOnly(f *testing.F) {
+	for _, r := range []string{
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"GetObject","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","accessKeyId":"ASIA1","sessionContext":{"sessionIssuer":{"userName":"r"}}}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"additionalEventData":{"MFAUsed":"Yes"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"AssumeRole","userIdentity":{"type":"AWSAccount","accountId":"2"},"requestParameters":{"sourceIdentity":"x"},"responseElements":{"credentials":{"accessKeyId":"ASIA2"}}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"X","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u"}},"additionalEventData":{"UserName":"a"}}`,
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Console\u004cogin","userIdentity":{"type":"IAMUser"}}`,
+	} {
+		f.Add([]byte(r))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := fastjson.ParseBytes(data)
+		if err != nil || v.Type() != fastjson.TypeObject {
+			return
+		}
+		member := func(i int) []byte {
+			if m := v.Get(MemberKeys[i]); m != nil {
+				return m.MarshalTo(nil)
+			}
+			return nil
+		}
+		ev := ParseEvent(v)
+		if PrincipalOnly(member) && !ev.Principal.needsEvent() && !ev.PrincipalOnly() {
+			t.Fatalf("%s: PrincipalOnly of the members, but not of the event %+v", data, ev)
+		}
+		if !ev.PrincipalOnly() {
+			return
+		}
+		for _, issued := range []bool{false, true} {
+			r := NewResolver(BatchConfig())
+			if issued && ev.Principal.AccessKeyID != "" {
+				r.Observe(&Event{ID: "issuer", Name: "AssumeRole", Time: ev.Time,
+					Principal: Principal{Type: TypeIAMUser, ARN: "arn:aws:iam::1:user/u", AccountID: "1", UserName: "u", AccessKeyID: "AKIAU"},
+					Issue:     &Issuance{AccessKeyID: ev.Principal.AccessKeyID, ARN: ev.Principal.ARN, Expiration: ev.Time.Add(time.Hour)}})
+			}
+			got := r.Resolve(&ev)
+			got.EventID, got.EventTime, got.EventName = "", "", ""
+			bare := Event{Principal: ev.Principal, Time: ev.Time}
+			if want := r.Resolve(&bare); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s (issued %v):\n got %+v\nwant %+v", data, issued, got, want)
 			}
 		}
 	})
