@@ -32,8 +32,8 @@ type CloudTrailRow struct {
 	RequestParameters            string        `parquet:"requestparameters,optional"`
 	ResponseElements             string        `parquet:"responseelements,optional"`
 	AdditionalEventData          string        `parquet:"additionaleventdata,optional"`
-	RequestID                    string        `parquet:"requestid,optional"`
-	EventID                      string        `parquet:"eventid,optional"`
+	RequestID                    string        `parquet:"requestid,optional,uncompressed"`
+	EventID                      string        `parquet:"eventid,optional,uncompressed"`
 	ReadOnly                     string        `parquet:"readonly,optional,dict"`
 	Resources                    []Resource    `parquet:"resources,optional,list"`
 	EventType                    string        `parquet:"eventtype,optional,dict"`
@@ -51,7 +51,7 @@ type CloudTrailRow struct {
 	// ActorKey is not Athena's: it joins the row to its actor in the
 	// actors table (NULL when the ingest resolved no actors). The
 	// cloudtrail_logs view leaves it out.
-	ActorKey *int64 `parquet:"actorkey,optional"`
+	ActorKey *int64 `parquet:"actorkey,optional,dict"`
 }
 
 // UserIdentity is the useridentity struct column.
