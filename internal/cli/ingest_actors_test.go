@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"hash/maphash"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/valyala/fastjson"
 
 	"github.com/trailwatch/trailwatch/internal/identity"
 	"github.com/trailwatch/trailwatch/internal/store"
@@ -72,4 +74,74 @@ func TestActorStageHeldBound(t *testing.T) {
 			t.Errorf("key %d: %+v", r.ActorKey, r)
 		}
 	}
+}
+
+// FuzzActorKeys: a record the writer takes from its text gets a key
+// through the keyer without a panic, the same text gets the same key
+// again, a principal-only record's repeat needs no second event (when
+// the no-parse check can tell), and the
+// actor stage resolves whatever the keyer handed on.
+func FuzzActorKeys(f *testing.F) {
+	for _, r := range []string{
+		`{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","accessKeyId":"ASIA1"},"eventTime":"2025-03-02T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"e1","recipientAccountId":"1"}`,
+		`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","accessKeyId":"AKIA1"},"eventTime":"2025-03-02T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","requestParameters":{"sourceIdentity":"a"},"responseElements":{"credentials":{"accessKeyId":"ASIA1","expiration":"Mar 2, 2025, 11:00:00 AM"}},"eventID":"e2"}`,
+		`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"eventTime":"2025-03-02T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"Console\u004cogin","additionalEventData":{"MFAUsed":"Yes"},"eventID":"e3"}`,
+		`{"eventVersion":"1.08","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u"}},"eventTime":"x","eventSource":"sso.amazonaws.com","eventName":"X"}`,
+	} {
+		f.Add([]byte(r))
+	}
+	st, err := store.Open(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		f.Fatal(err)
+	}
+	seed := maphash.MakeSeed()
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		ct, err := store.NewCloudTrailWriter(st, run, "0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ct.Close()
+		k := newIngestWriters(ct, nil)
+		k.keys = newActorKeyer(seed, k.member, ct.Last)
+		var keys []int64
+		ct.ActorKey = func(v *fastjson.Value) (int64, bool) {
+			key, ok := k.keys.key(v)
+			if ok {
+				keys = append(keys, key)
+			}
+			return key, ok
+		}
+		if n, err := ct.WriteRaw(rec); n == 0 || err != nil {
+			return // not taken from its text
+		}
+		handed := len(k.keys.events)
+		if n, err := ct.WriteRaw(rec); n == 0 || err != nil {
+			t.Fatalf("%q taken once, not twice: %v", rec, err)
+		}
+		if len(keys) != 2 || keys[0] != keys[1] {
+			t.Fatalf("%q: keys %v", rec, keys)
+		}
+		if handed != 1 {
+			t.Fatalf("%q: %d events handed on for one record", rec, handed)
+		}
+		// (unless the no-parse check cannot tell, e.g. for an escaped name)
+		if k.keys.events[0].principal && len(k.keys.events) != 1 && identity.PrincipalOnly(k.member) {
+			t.Fatalf("%q: the repeat of a principal-only record was handed on", rec)
+		}
+		aw, err := store.NewActorWriter(st, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := newActorStage(aw)
+		for i := range k.keys.events {
+			a.add(&k.keys.events[i])
+		}
+		if err := a.finish(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
