@@ -180,8 +180,12 @@ func (a *actorStage) add(ke *keyedEvent) {
 // lifetime and one for those outside (used before issue or after expiry),
 // as Resolve of each record would answer (see identity.Resolver.Lifetime).
 func (a *actorStage) resolve(ke *keyedEvent) {
-	from, until, issued := a.r.Lifetime(ke.ev.Principal.AccessKeyID)
-	if !ke.principal || !issued || (from.IsZero() && until.IsZero()) {
+	var from, until time.Time
+	issued := false
+	if ke.principal { // an event's own key resolves with its own time
+		from, until, issued = a.r.Lifetime(ke.ev.Principal.AccessKeyID)
+	}
+	if !issued || (from.IsZero() && until.IsZero()) {
 		actor := a.r.Resolve(&ke.ev)
 		a.addRow(actorRow(ke.key, &actor))
 		return

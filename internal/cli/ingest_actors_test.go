@@ -13,19 +13,26 @@ import (
 	"github.com/trailwatch/trailwatch/internal/store"
 )
 
+// beginRun opens a store in a temporary directory and begins an ingest.
+func beginRun(tb testing.TB) (*store.Store, *store.Run) {
+	tb.Helper()
+	st, err := store.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	run, err := st.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, run
+}
+
 // TestActorStageHeldBound: keys that wait for the end are bounded; past
 // the bound the oldest is resolved early and counted, duplicates of a key
 // add no row, and every key gets its rows (two for a principal whose
 // issued key is known: inside and outside its lifetime).
 func TestActorStageHeldBound(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := st.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, run := beginRun(t)
 	w, err := store.NewActorWriter(st, run)
 	if err != nil {
 		t.Fatal(err)
@@ -90,14 +97,7 @@ func FuzzActorKeys(f *testing.F) {
 	} {
 		f.Add([]byte(r))
 	}
-	st, err := store.Open(f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
-	run, err := st.Begin()
-	if err != nil {
-		f.Fatal(err)
-	}
+	st, run := beginRun(f)
 	seed := maphash.MakeSeed()
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		ct, err := store.NewCloudTrailWriter(st, run, "0")

@@ -73,6 +73,22 @@ func rawRecords(t *testing.T, dir string) []string {
 	return out
 }
 
+// membersOf parses a record and gives its top-level member texts by
+// index into MemberKeys, as the store's writer does; false when data is
+// not a JSON object.
+func membersOf(data []byte) (*fastjson.Value, func(i int) []byte, bool) {
+	v, err := fastjson.ParseBytes(data)
+	if err != nil || v.Type() != fastjson.TypeObject {
+		return nil, nil, false
+	}
+	return v, func(i int) []byte {
+		if m := v.Get(MemberKeys[i]); m != nil {
+			return m.MarshalTo(nil)
+		}
+		return nil
+	}, true
+}
+
 // FuzzMemberParser: for any record, reading it from its members' texts
 // (twice, the second time from the remembered principal) gives
 // ParseEvent's result whenever the parser reads it at all.
@@ -85,15 +101,9 @@ func FuzzMemberParser(f *testing.F) {
 		f.Add([]byte(r))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := fastjson.ParseBytes(data)
-		if err != nil || v.Type() != fastjson.TypeObject {
+		_, member, ok := membersOf(data)
+		if !ok {
 			return
-		}
-		member := func(i int) []byte {
-			if m := v.Get(MemberKeys[i]); m != nil {
-				return m.MarshalTo(nil)
-			}
-			return nil
 		}
 		var mp MemberParser
 		for range 2 {
@@ -124,15 +134,9 @@ func FuzzPrincipalOnly(f *testing.F) {
 		f.Add([]byte(r))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := fastjson.ParseBytes(data)
-		if err != nil || v.Type() != fastjson.TypeObject {
+		v, member, ok := membersOf(data)
+		if !ok {
 			return
-		}
-		member := func(i int) []byte {
-			if m := v.Get(MemberKeys[i]); m != nil {
-				return m.MarshalTo(nil)
-			}
-			return nil
 		}
 		ev := ParseEvent(v)
 		if PrincipalOnly(member) && !ev.Principal.needsEvent() && !ev.PrincipalOnly() {
