@@ -35,6 +35,7 @@ type rawShredder struct {
 	unq   fastjson.Parser
 	lit   []byte // a string literal being unescaped
 	ents  []rawEntry
+	memo  [64]groupMemo // per top-level group member (rawmemo.go)
 }
 
 type rawEntry struct {
@@ -162,7 +163,11 @@ func (r *rawShredder) object(n *node, i, rep, depth int) (int, uint64) {
 			if j >= 0 && seen&(1<<j) == 0 { // the first of duplicate keys wins, as with Get
 				seen |= 1 << j
 				start := i
-				i = r.value(n.kids[j], i, rep, depth+1)
+				if depth == 1 && n.kids[j].kind == kindGroup {
+					i = r.memoValue(int(j), n.kids[j], i, depth+1)
+				} else {
+					i = r.value(n.kids[j], i, rep, depth+1)
+				}
 				if depth == 1 {
 					r.spans[j] = [2]int{start, i}
 				}

@@ -1,0 +1,106 @@
+package store
+
+import "github.com/parquet-go/parquet-go"
+
+// A trail repeats the same few userIdentity and tlsDetails elements byte
+// for byte: a role session's calls all carry one principal, and a client
+// one TLS setup. The text scanner therefore remembers the column values of
+// the top-level groups it has shredded, by their text, and a repeat costs
+// a skip over the text, one map lookup and a copy of the values instead of
+// a scan that dispatches every key and copies every string. The values are
+// the ones the scan gave, so nothing changes but the work
+// (TestRawMemoRepeats, FuzzRawShredder shred every text twice).
+
+// memoLimits bound the memo of one top-level group: past maxMemoTexts
+// texts or maxMemoBytes of them it starts over. A group whose texts rarely
+// repeat (fewer than one lookup in memoMinHitsOf hits) is shredded
+// without the memo for the next memoPause records.
+const (
+	maxMemoTexts  = 1 << 12
+	maxMemoBytes  = 4 << 20
+	memoWindow    = 4096
+	memoMinHitsOf = 4
+	memoPause     = 1 << 16
+)
+
+// groupMemo is the memo of one top-level group member.
+type groupMemo struct {
+	vals   map[string][]parquet.Value // by the member's text
+	bytes  int                        // texts and values held
+	lookup int                        // lookups in this window
+	hits   int
+	pause  int // records left to shred without the memo
+}
+
+// memoValue is value for group node k, a child of the record, whose text
+// starts at i: the values come from the memo when the same text was
+// shredded before.
+func (r *rawShredder) memoValue(j int, k *node, i, depth int) int {
+	m := &r.memo[j]
+	if m.pause > 0 {
+		m.pause--
+		return r.value(k, i, 0, depth)
+	}
+	end := r.skip(i, depth)
+	if end < 0 {
+		return -1
+	}
+	text := r.b[i:end]
+	m.lookup++
+	if vals, ok := m.vals[string(text)]; ok {
+		m.hits++
+		cols := r.s.cols
+		for _, v := range vals {
+			c := v.Column()
+			cols[c] = append(cols[c], v)
+		}
+		return end
+	}
+	if m.lookup >= memoWindow {
+		if m.hits*memoMinHitsOf < m.lookup {
+			m.pause = memoPause
+		}
+		m.lookup, m.hits = 0, 0
+	}
+	var lens [64]int
+	if k.last-k.first > len(lens) {
+		return r.value(k, i, 0, depth)
+	}
+	for c := k.first; c < k.last; c++ {
+		lens[c-k.first] = len(r.s.cols[c])
+	}
+	if r.value(k, i, 0, depth) != end {
+		return -1 // cannot be: skip took the same text
+	}
+	m.remember(string(text), r.s.cols[k.first:k.last], lens[:k.last-k.first])
+	return end
+}
+
+// remember keeps the values cols got past lens under text, their bytes
+// copied into memory of the memo's own.
+func (m *groupMemo) remember(text string, cols [][]parquet.Value, lens []int) {
+	n, size := 0, len(text)
+	for c, vals := range cols {
+		for _, v := range vals[lens[c]:] {
+			n++
+			size += len(v.ByteArray())
+		}
+	}
+	if m.vals == nil || len(m.vals) >= maxMemoTexts || m.bytes+size > maxMemoBytes {
+		m.vals, m.bytes = make(map[string][]parquet.Value), 0
+	}
+	own := make([]byte, 0, size-len(text))
+	vals := make([]parquet.Value, 0, n)
+	for c := range cols {
+		for _, v := range cols[c][lens[c]:] {
+			if !v.IsNull() {
+				start := len(own)
+				own = append(own, v.ByteArray()...)
+				v = parquet.ByteArrayValue(own[start:len(own):len(own)]).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+			}
+			vals = append(vals, v)
+		}
+	}
+	m.vals[text] = vals
+	m.bytes += size
+}
