@@ -18,8 +18,8 @@ import (
 // actors table holds one row per key. A record whose actor depends on
 // nothing but its userIdentity (identity.Event.PrincipalOnly: nearly all)
 // is keyed by a hash of its userIdentity text, so a session's thousands
-// of calls share one key; the others (credential-issuing calls, console
-// sign-ins, ...) by a hash of their whole text. The cloudtrail_actors view
+// of calls share one key; the others (credential-issuing calls, requested
+// source identities, ...) by a hash of their whole text. The cloudtrail_actors view
 // joins the two tables.
 //
 // Because an ingest reads its whole input before it finishes, keys that

@@ -161,7 +161,8 @@ func TestSeed003Queries(t *testing.T) {
 // once per actor key with inputs in walk order, gives every event the
 // actor 'trailwatch actors' gives it reading the inputs in time order:
 // credential chains across files, accounts and regions, Identity Center,
-// source identity, a key used after it expired. Inputs are ones whose
+// source identity, a key used after it expired, an Identity Center user
+// named by some events only. Inputs are ones whose
 // events 'actors' reads within its reorder window (ingest does not need
 // one: the Stratus Red Team files together are out of order by days, and
 // ingest still follows every key issued in them).
@@ -171,7 +172,7 @@ func TestIngestActorsAsActorsCommand(t *testing.T) {
 		Chain                                                                   int
 	}
 	inputs := []string{"sample-trail", "identity/chains/org",
-		"identity/chains/sso.jsonl", "identity/chains/expired.json"}
+		"identity/chains/sso.jsonl", "identity/chains/expired.json", "identity/chains/identity-center-user.json"}
 	stratus, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "stratus-red-team", "*.json"))
 	for _, f := range stratus {
 		inputs = append(inputs, filepath.Join("stratus-red-team", filepath.Base(f)))

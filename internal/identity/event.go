@@ -29,6 +29,10 @@ type Event struct {
 	// source identity a caller set when assuming a role, logged even when
 	// the response is not.
 	RequestedSourceIdentity string
+	// namedByEvent: userIdentity did not name the principal, the event's
+	// other members did (completeFromEvent), so events of the same
+	// userIdentity may differ.
+	namedByEvent bool
 }
 
 // ParseEvent reads the parts of a parsed CloudTrail record that identity
@@ -112,10 +116,11 @@ func parseEventWith(v *fastjson.Value, ps *Parser, ui *Principal) Event {
 	}
 	if ui != nil {
 		ev.Principal = *ui
-		completeFromEvent(&ev.Principal, v, ps)
 	} else {
-		ev.Principal = normalize(v, ps)
+		ev.Principal = normalizeIdentity(get(v, "userIdentity"), ps)
 	}
+	ev.namedByEvent = ev.Principal.needsEvent()
+	completeFromEvent(&ev.Principal, v, ps)
 	if ev.ErrorCode == "" {
 		ev.Issue = parseIssuance(v, ev.Name, ev.Time)
 	}
@@ -125,10 +130,12 @@ func parseEventWith(v *fastjson.Value, ps *Parser, ui *Principal) Event {
 // PrincipalOnly reports that nothing of ev but its principal (and, for the
 // time checks along a key chain, its time) goes into its Actor: it hands
 // out no credentials, requests no source identity, and its principal is
-// userIdentity's alone (no ConsoleLogin MFA, no Identity Center user name
-// taken from the event). Resolve then gives every such event with the same
-// userIdentity the same origin, method, source identity and chain, so an
-// input can be resolved once per principal instead of once per event.
+// userIdentity's alone (no Identity Center user name taken from the
+// event). Resolve then gives every such event with the same userIdentity
+// the same origin, method, source identity and chain, so an input can be
+// resolved once per principal instead of once per event. A console
+// sign-in counts: what it adds from additionalEventData (MFAUsed, in
+// Principal.MFA) is no part of the Actor.
 func (ev *Event) PrincipalOnly() bool {
-	return ev.Issue == nil && ev.RequestedSourceIdentity == "" && ev.Name != "ConsoleLogin" && !ev.Principal.needsEvent()
+	return ev.Issue == nil && ev.RequestedSourceIdentity == "" && !ev.namedByEvent && !ev.Principal.needsEvent()
 }

@@ -126,12 +126,11 @@ func (mp *MemberParser) Parse(member func(i int) []byte) (Event, bool) {
 // can matter to the Actor of the record whose members member gives (as for
 // MemberParser.Parse), provided its principal does not need the event
 // (Event.PrincipalOnly of an event with the same userIdentity): the record
-// is no ConsoleLogin, hands out no credentials and requests no source
-// identity. It may answer false for a record that is principal-only (a \u
-// escape counts as a maybe), never true for one that is not.
+// hands out no credentials and requests no source identity. It may answer
+// false for a record that is principal-only (a \u escape counts as a
+// maybe), never true for one that is not.
 func PrincipalOnly(member func(i int) []byte) bool {
-	return !maybeConsoleLogin(member) && !maybeIssues(member(mResponseElements)) &&
-		!maybeRequestsSourceIdentity(member(mRequestParameters))
+	return !maybeIssues(member(mResponseElements)) && !maybeRequestsSourceIdentity(member(mRequestParameters))
 }
 
 // maybeConsoleLogin: the event name is ConsoleLogin, or escaped and so
