@@ -5,9 +5,9 @@ import "github.com/parquet-go/parquet-go"
 // A trail repeats the same few userIdentity and tlsDetails elements byte
 // for byte: a role session's calls all carry one principal, and a client
 // one TLS setup. The text scanner therefore remembers the column values of
-// the top-level groups it has shredded, by their text, and a repeat costs
-// a skip over the text, one map lookup and a copy of the values instead of
-// a scan that dispatches every key and copies every string. The values are
+// the top-level objects it has shredded, by their text, and a repeat costs
+// a look for the closing bracket, one map lookup and a copy of the values
+// instead of a scan that dispatches every key and copies every string. The values are
 // the ones the scan gave, so nothing changes but the work
 // (TestRawMemoRepeats, FuzzRawShredder shred every text twice).
 
@@ -37,11 +37,14 @@ type groupMemo struct {
 // shredded before.
 func (r *rawShredder) memoValue(j int, k *node, i, depth int) int {
 	m := &r.memo[j]
+	if r.at(i) != '{' { // null, or not what the plan expects: no memo
+		return r.value(k, i, 0, depth)
+	}
 	if m.pause > 0 {
 		m.pause--
 		return r.value(k, i, 0, depth)
 	}
-	end := r.skip(i, depth)
+	end := r.groupEnd(i)
 	if end < 0 {
 		return -1
 	}
@@ -69,11 +72,42 @@ func (r *rawShredder) memoValue(j int, k *node, i, depth int) int {
 	for c := k.first; c < k.last; c++ {
 		lens[c-k.first] = len(r.s.cols[c])
 	}
-	if r.value(k, i, 0, depth) != end {
-		return -1 // cannot be: skip took the same text
+	if end = r.value(k, i, 0, depth); end < 0 {
+		return -1
 	}
-	m.remember(string(text), r.s.cols[k.first:k.last], lens[:k.last-k.first])
+	m.remember(string(r.b[i:end]), r.s.cols[k.first:k.last], lens[:k.last-k.first])
 	return end
+}
+
+// groupEnd returns where the object at i ends, or -1, looking
+// only at brackets and string literals: it does not check the text is
+// JSON. A remembered text was checked when it was shredded, and an object
+// or array ends where its brackets close, so text[i:end] equal to one is
+// that value, whatever is wrong after it; any other text is shredded,
+// which checks it.
+func (r *rawShredder) groupEnd(i int) int {
+	b := r.b
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			if i, _ = r.stringEnd(i); i < 0 {
+				return -1
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+		if depth == 0 {
+			return -1 // not an object or array
+		}
+		i++
+	}
+	return -1
 }
 
 // remember keeps the values cols got past lens under text, their bytes
