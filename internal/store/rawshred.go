@@ -129,31 +129,37 @@ func (r *rawShredder) object(n *node, i, rep, depth int) (int, uint64) {
 			if r.at(i) != '"' {
 				return -1, 0
 			}
-			kend, esc := r.stringEnd(i)
-			if kend < 0 || esc {
-				return -1, 0
-			}
-			key := r.b[i+1 : kend-1]
-			if r.at(kend) != ':' {
-				return -1, 0
-			}
-			i = kend + 1
 			g := &next[prev]
 			var j int32
-			// (string(key) == … does not allocate; a switch on it would.)
-			if string(key) == g[0].key {
-				j = g[0].child
-			} else if string(key) == g[1].key {
-				j = g[1].child
-				g[0], g[1] = g[1], g[0]
+			if end := r.keyAt(i, g[0].key); end > 0 {
+				// The expected key, quotes and colon included, compared
+				// where it should be: no scan for the closing quote.
+				i, j = end, g[0].child
 			} else {
-				g[1] = g[0]
-				if c, ok := n.index[string(key)]; ok {
-					g[0] = keyGuess{n.kids[c].key, int32(c)}
-				} else {
-					g[0] = keyGuess{string(key), -1}
+				kend, esc := r.stringEnd(i)
+				if kend < 0 || esc {
+					return -1, 0
 				}
-				j = g[0].child
+				key := r.b[i+1 : kend-1]
+				if r.at(kend) != ':' {
+					return -1, 0
+				}
+				i = kend + 1
+				// (string(key) == … does not allocate; a switch on it would.)
+				if string(key) == g[0].key {
+					j = g[0].child
+				} else if string(key) == g[1].key {
+					j = g[1].child
+					g[0], g[1] = g[1], g[0]
+				} else {
+					g[1] = g[0]
+					if c, ok := n.index[string(key)]; ok {
+						g[0] = keyGuess{n.kids[c].key, int32(c)}
+					} else {
+						g[0] = keyGuess{string(key), -1}
+					}
+					j = g[0].child
+				}
 			}
 			if j >= 0 {
 				prev = int(j) + 1
@@ -396,6 +402,17 @@ func (r *rawShredder) mapValue(n *node, i, rep, depth int) int {
 	clear(ents)
 	r.ents = ents[:0]
 	return i
+}
+
+// keyAt returns the index after `"key":` when the text at i is that, else
+// 0. key is one the scanner has read before, so it holds no quote or
+// backslash: the text matching it is the key itself, unescaped.
+func (r *rawShredder) keyAt(i int, key string) int {
+	end := i + len(key) + 3
+	if len(key) == 0 || end > len(r.b) || r.b[end-2] != '"' || r.b[end-1] != ':' || string(r.b[i+1:end-2]) != key {
+		return 0
+	}
+	return end
 }
 
 // stringEnd returns the index after the string literal at i (r.b[i] ==
