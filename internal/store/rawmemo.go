@@ -1,20 +1,24 @@
 package store
 
-import "github.com/parquet-go/parquet-go"
+import (
+	"unsafe"
 
-// A trail repeats the same few userIdentity and tlsDetails elements byte
+	"github.com/parquet-go/parquet-go"
+)
+
+// A trail repeats the same few userIdentity and tlsDetails objects byte
 // for byte: a role session's calls all carry one principal, and a client
 // one TLS setup. The text scanner therefore remembers the column values of
 // the top-level objects it has shredded, by their text, and a repeat costs
 // a look for the closing bracket, one map lookup and a copy of the values
-// instead of a scan that dispatches every key and copies every string. The values are
-// the ones the scan gave, so nothing changes but the work
-// (TestRawMemoRepeats, FuzzRawShredder shred every text twice).
+// instead of a scan that dispatches every key and copies every string.
+// The values are the ones the scan gave, so nothing changes but the work
+// (TestRawMemoRepeats; FuzzRawShredder shreds every text twice).
 
-// memoLimits bound the memo of one top-level group: past maxMemoTexts
-// texts or maxMemoBytes of them it starts over. A group whose texts rarely
-// repeat (fewer than one lookup in memoMinHitsOf hits) is shredded
-// without the memo for the next memoPause records.
+// The memo of one top-level object starts over past maxMemoTexts texts or
+// maxMemoBytes of texts and values. When fewer than one in memoMinHitsOf
+// of memoWindow lookups hit, the texts do not repeat, and the next
+// memoPause records are shredded without the memo.
 const (
 	maxMemoTexts  = 1 << 12
 	maxMemoBytes  = 4 << 20
@@ -26,7 +30,7 @@ const (
 // groupMemo is the memo of one top-level group member.
 type groupMemo struct {
 	vals   map[string][]parquet.Value // by the member's text
-	bytes  int                        // texts and values held
+	bytes  int                        // texts, values and their bytes held
 	lookup int                        // lookups in this window
 	hits   int
 	pause  int // records left to shred without the memo
@@ -120,7 +124,8 @@ func (m *groupMemo) remember(text string, cols [][]parquet.Value, lens []int) {
 			size += len(v.ByteArray())
 		}
 	}
-	if m.vals == nil || len(m.vals) >= maxMemoTexts || m.bytes+size > maxMemoBytes {
+	held := size + n*int(unsafe.Sizeof(parquet.Value{}))
+	if m.vals == nil || len(m.vals) >= maxMemoTexts || m.bytes+held > maxMemoBytes {
 		m.vals, m.bytes = make(map[string][]parquet.Value), 0
 	}
 	own := make([]byte, 0, size-len(text))
@@ -136,5 +141,5 @@ func (m *groupMemo) remember(text string, cols [][]parquet.Value, lens []int) {
 		}
 	}
 	m.vals[text] = vals
-	m.bytes += size
+	m.bytes += held
 }
