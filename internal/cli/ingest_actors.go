@@ -19,8 +19,8 @@ import (
 // nothing but its userIdentity (identity.Event.PrincipalOnly: nearly all)
 // is keyed by a hash of its userIdentity text, so a session's thousands
 // of calls share one key; the others (credential-issuing calls, requested
-// source identities, ...) by a hash of their whole text. The cloudtrail_actors view
-// joins the two tables.
+// source identities, ...) by a hash of their whole text. The
+// cloudtrail_actors view joins the two tables.
 //
 // Because an ingest reads its whole input before it finishes, keys that
 // follow issued credentials are resolved at the end, with every credential
@@ -78,7 +78,9 @@ func (k *actorKeyer) key(v *fastjson.Value) (int64, bool) {
 	if v != nil { // records the writer parsed: rare
 		ev := identity.ParseEvent(v)
 		var key int64
-		if ui := v.Get("userIdentity"); ui != nil && ev.PrincipalOnly() {
+		ui := v.Get("userIdentity")
+		principal := ui != nil && ev.PrincipalOnly()
+		if principal {
 			// Not remembered: the parse's text of it differs from the raw
 			// text other records are keyed by; the keys just resolve alike.
 			k.buf = ui.MarshalTo(k.buf[:0])
@@ -87,7 +89,7 @@ func (k *actorKeyer) key(v *fastjson.Value) (int64, bool) {
 			k.buf = v.MarshalTo(k.buf[:0])
 			key = k.hash(eventKey, k.buf)
 		}
-		k.events = append(k.events, keyedEvent{key, ev.PrincipalOnly(), ev})
+		k.events = append(k.events, keyedEvent{key, principal, ev})
 		return key, true
 	}
 	ui := k.member(k.ui)

@@ -137,5 +137,6 @@ func parseEventWith(v *fastjson.Value, ps *Parser, ui *Principal) Event {
 // sign-in counts: what it adds from additionalEventData (MFAUsed, in
 // Principal.MFA) is no part of the Actor.
 func (ev *Event) PrincipalOnly() bool {
+	// needsEvent too, for Events not made by a parse (namedByEvent unset).
 	return ev.Issue == nil && ev.RequestedSourceIdentity == "" && !ev.namedByEvent && !ev.Principal.needsEvent()
 }

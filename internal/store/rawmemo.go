@@ -69,21 +69,16 @@ func (r *rawShredder) memoValue(j int, k *node, i, depth int) int {
 		}
 		m.lookup, m.hits = 0, 0
 	}
-	var lens [64]int
-	if k.last-k.first > len(lens) {
-		return r.value(k, i, 0, depth)
-	}
-	for c := k.first; c < k.last; c++ {
-		lens[c-k.first] = len(r.s.cols[c])
-	}
 	if end = r.value(k, i, 0, depth); end < 0 {
 		return -1
 	}
-	m.remember(string(r.b[i:end]), r.s.cols[k.first:k.last], lens[:k.last-k.first])
+	// Only this member writes its columns, so they held r.lens values
+	// before it (add took them before the record).
+	m.remember(string(r.b[i:end]), r.s.cols[k.first:k.last], r.lens[k.first:k.last])
 	return end
 }
 
-// groupEnd returns where the object at i ends, or -1, looking
+// groupEnd returns where the object or array at i ends, or -1, looking
 // only at brackets and string literals: it does not check the text is
 // JSON. A remembered text was checked when it was shredded, and an object
 // or array ends where its brackets close, so text[i:end] equal to one is
